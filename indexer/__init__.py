@@ -1,0 +1,1 @@
+"""Reads archive documents, splits them into articles and writes the search index."""

@@ -1,0 +1,95 @@
+"""Best-effort article dates from Polish prose ("W dniu 11 października", "08-11.10.07", "br.")."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+MONTHS = {
+    "stycz": 1, "lut": 2, "mar": 3, "kwie": 4, "maj": 5, "czerw": 6,
+    "lip": 7, "sierp": 8, "wrze": 9, "paźdz": 10, "pazdz": 10, "listopad": 11, "grud": 12,
+}  # fmt: skip
+# Month names in the genitive ("11 października") and the locative ("w kwietniu").
+MONTH_WORD = (
+    r"(stycznia|styczniu|lutego|lutym|marca|marcu|kwietnia|kwietniu|maja|maju|czerwca|czerwcu|"
+    r"lipca|lipcu|sierpnia|sierpniu|września|wrześniu|października|październiku|listopada|"
+    r"listopadzie|grudnia|grudniu)"
+)
+YEAR = r"((?:19|20)\d\d)\s*(?:r\.|roku)?"
+THIS_YEAR = r"(br\.|b\.r\.|bieżącego roku|tego roku)"
+
+# "21 lutego 2007", "4-9 grudnia", "18- 21 marca br.", "11 października"
+DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s+{MONTH_WORD}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?",
+    re.IGNORECASE,
+)
+# "08-11.10.07", "15-18.07.07", "12.05.2015"
+NUMERIC = re.compile(r"\b(\d{1,2})(?:\s*[-–]\s*\d{1,2})?\.(\d{1,2})\.(\d{4}|\d{2})\b")
+# "W styczniu 2007", "w kwietniu"
+MONTH_ONLY = re.compile(rf"\b{MONTH_WORD}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?", re.IGNORECASE)
+
+
+def _month(word: str) -> int:
+    word = word.lower()
+    for prefix, number in MONTHS.items():
+        if word.startswith(prefix):
+            return number
+    raise ValueError(word)
+
+
+def _year(text: str) -> int:
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def _iso(year: int | None, month: int | None, day: int | None) -> str | None:
+    if year and month and day:
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return f"{year:04d}-{month:02d}"
+    if year and month:
+        return f"{year:04d}-{month:02d}"
+    if month and day:
+        return f"--{month:02d}-{day:02d}"  # ISO 8601 date without a year
+    if year:
+        return f"{year:04d}"
+    if month:
+        return f"--{month:02d}"
+    return None
+
+
+def explicit_years(text: str) -> list[int]:
+    """Years written next to a day or month: evidence of when the document was written."""
+    years = [_year(m.group(3)) for m in NUMERIC.finditer(text)]
+    years += [int(m.group(3)) for m in DAY_MONTH.finditer(text) if m.group(3)]
+    years += [int(m.group(2)) for m in MONTH_ONLY.finditer(text) if m.group(2)]
+    return years
+
+
+def document_year(texts: list[str]) -> int | None:
+    """The year most often written with a day or month in the document (latest on a tie)."""
+    counts = Counter(y for text in texts for y in explicit_years(text))
+    if not counts:
+        return None
+    return max(counts, key=lambda y: (counts[y], y))
+
+
+def find_date(text: str, default_year: int | None = None) -> str | None:
+    """Return the first date mentioned in the text, as ISO or its known parts, else None."""
+    candidates: list[tuple[int, str | None]] = []
+    for m in DAY_MONTH.finditer(text):
+        year = int(m.group(3)) if m.group(3) else default_year
+        candidates.append((m.start(), _iso(year, _month(m.group(2)), int(m.group(1)))))
+    for m in NUMERIC.finditer(text):
+        month, day = int(m.group(2)), int(m.group(1))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            candidates.append((m.start(), _iso(_year(m.group(3)), month, day)))
+    if candidates:
+        return min(candidates, key=lambda c: c[0])[1]
+    m = MONTH_ONLY.search(text)
+    if m:
+        year = int(m.group(2)) if m.group(2) else default_year
+        return _iso(year, _month(m.group(1)), None)
+    return None

@@ -1,0 +1,145 @@
+"""Polish word normalisation: dictionary lemmas, a stemmer for unknown words, folding.
+
+Known words are lemmatised with Morfeusz 2 (the SGJP dictionary, shipped in the ``morfeusz2``
+wheel; loads in ~0.1 s). Words the dictionary does not know (names, foreign words, typos) go
+to pystempel, and its stem is kept only when it is a plausible shortening of the word, so
+unknown foreign words stay as they are instead of turning into junk. Every public function is
+memoised per process: vocabularies are Zipfian, so caches absorb almost all lookups.
+
+Nothing heavy is held by the analyzer objects themselves (Whoosh pickles them into the
+index); the dictionaries live in this module's lazily created singletons.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import unicodedata
+from functools import lru_cache
+
+os.environ.setdefault("DISABLE_TQDM", "1")  # pystempel draws a progress bar while loading
+
+MIN_STEM_LENGTH = 3
+# Qualifiers of archaic or rare readings that only add noise to a search index.
+NOISY_QUALIFIERS = {"daw.", "arch.", "przest."}
+STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "polimorf")
+
+_lock = threading.Lock()
+_morfeusz = None
+_stemmer = None
+
+
+def _get_morfeusz():
+    global _morfeusz
+    if _morfeusz is None:
+        with _lock:
+            if _morfeusz is None:
+                import morfeusz2
+
+                _morfeusz = morfeusz2.Morfeusz(generate=False, expand_tags=False)
+    return _morfeusz
+
+
+def _get_stemmer():
+    global _stemmer
+    if _stemmer is None:
+        with _lock:
+            if _stemmer is None:
+                from pystempel import Stemmer
+
+                table = Stemmer.polimorf if STEMMER_TABLE == "polimorf" else Stemmer.default
+                _stemmer = table()
+    return _stemmer
+
+
+def warm_up(stemmer: bool = True) -> None:
+    """Load the dictionary (and the stemmer's table) now rather than on the first query."""
+    lemmas("kraków")
+    if stemmer:
+        _get_stemmer()
+
+
+def fold(text: str) -> str:
+    """Strip Polish (and other Latin) diacritics: 'Łotwa' -> 'Lotwa' (ł has no decomposition)."""
+    text = text.replace("ł", "l").replace("Ł", "L")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=500_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown."""
+    found: list[str] = []
+    for _, _, (_, lemma, tag, _, qualifiers) in _get_morfeusz().analyse(word):
+        if tag == "ign" or tag == "dig" or tag.startswith("interp"):
+            return ()
+        if NOISY_QUALIFIERS.intersection(qualifiers):
+            continue
+        base = lemma.split(":", 1)[0].lower()
+        if base and base not in found:
+            found.append(base)
+    return tuple(found)
+
+
+def is_known(word: str) -> bool:
+    """Whether the dictionary knows this lower-case word."""
+    return bool(lemmas(word))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=200_000)
+def stem_unknown(word: str) -> str:
+    """Stem a word the dictionary does not know, or return it unchanged if stemming is unsafe.
+
+    pystempel rewrites endings by learned rules; on names and foreign words it invents stems
+    ('southampton' -> 'southampta', 'cogito' -> 'cogić'). A stem is accepted only when it
+    keeps the word's beginning and removes at most a Polish-sized ending.
+    """
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    stem = _get_stemmer()(word)
+    if not stem or len(stem) < MIN_STEM_LENGTH or len(stem) > len(word):
+        return word
+    if _common_prefix(stem, word) < max(MIN_STEM_LENGTH, len(word) - 3):
+        return word
+    return stem
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """Split words glued by text extraction ('wizytaprzedstawicieli') into known words.
+
+    Returns () when the word is not a concatenation of dictionary words of 4+ letters.
+    """
+    if len(word) < 8 or is_known(word):
+        return ()
+    best: tuple[str, ...] = ()
+    for i in range(4, len(word) - 3):
+        left, right = word[:i], word[i:]
+        if not is_known(left):
+            continue
+        rest = (right,) if is_known(right) else split_compound(right)
+        if rest:
+            candidate = (left, *rest)
+            if not best or min(map(len, candidate)) > min(map(len, best)):
+                best = candidate
+    return best
+
+
+@lru_cache(maxsize=500_000)
+def normalize(word: str) -> tuple[str, ...]:
+    """Index terms for one lower-case word: its lemmas, or a safe stem when it is unknown."""
+    if len(word) < MIN_STEM_LENGTH or not word.isalpha():
+        return (word,)
+    found = lemmas(word)
+    if found:
+        return found
+    return (stem_unknown(word),)

@@ -1,0 +1,34 @@
+"""The index schema, shared by the indexer (writes it) and the searcher (reads it)."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from search.analysis import polish_analyzer, surface_analyzer
+
+TITLE_BOOST = 2.0
+# Bumped whenever analysis or schema change in a way that needs a rebuild.
+SCHEMA_VERSION = 1
+
+
+def build_schema() -> Schema:
+    """Return the article schema: analysed title/body, stored display fields, facets."""
+    analyzer = polish_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source=ID(stored=True),
+        institution=STORED(),
+        date=ID(stored=True, sortable=True),
+        year=KEYWORD(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=analyzer, stored=True),
+        # Words as written (lower-cased), for spelling suggestions and diacritic restoration.
+        words=TEXT(analyzer=surface_analyzer(), phrase=False),
+    )
+
+
+def year_of(date: str | None) -> str:
+    """The year facet value of an ISO (possibly partial) date, '' when unknown."""
+    if date and len(date) >= 4 and date[:4].isdigit():
+        return date[:4]
+    return ""

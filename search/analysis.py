@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from whoosh.analysis import Filter, RegexTokenizer
 
-from search.morphology import normalize, split_compound
+from search.morphology import index_terms, split_compound
 from search.stopwords import STOPWORDS
 
 WORD_PATTERN = r"\w+"
@@ -58,8 +58,8 @@ def analyze_word(surface: str, start: int = 0) -> WordTerms | None:
         if piece_lower in STOPWORDS:
             continue
         begin = start + offset
-        parts.append((begin, begin + len(piece), normalize(piece_lower)))
-    return WordTerms(surface, start, start + len(surface), normalize(lower), tuple(parts))
+        parts.append((begin, begin + len(piece), index_terms(piece_lower)))
+    return WordTerms(surface, start, start + len(surface), index_terms(lower), tuple(parts))
 
 
 def analyze_text(text: str) -> list[WordTerms]:

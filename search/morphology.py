@@ -24,9 +24,13 @@ MIN_STEM_LENGTH = 3
 NOISY_QUALIFIERS = {"daw.", "arch.", "przest."}
 STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "polimorf")
 
+FAMILY_PREFIX = "~"
+MIN_FAMILY_LEMMA = 6
+
 _lock = threading.Lock()
 _morfeusz = None
 _stemmer = None
+_snowball = None
 
 
 def _get_morfeusz():
@@ -36,7 +40,11 @@ def _get_morfeusz():
             if _morfeusz is None:
                 import morfeusz2
 
-                _morfeusz = morfeusz2.Morfeusz(generate=False, expand_tags=False)
+                # Text is lower-cased before analysis; IGNORE_CASE lets "węgry" reach the
+                # proper noun "Węgry", not only the archaic common noun "węgier".
+                _morfeusz = morfeusz2.Morfeusz(
+                    generate=False, expand_tags=False, case_handling=morfeusz2.IGNORE_CASE
+                )
     return _morfeusz
 
 
@@ -50,6 +58,15 @@ def _get_stemmer():
                 table = Stemmer.polimorf if STEMMER_TABLE == "polimorf" else Stemmer.default
                 _stemmer = table()
     return _stemmer
+
+
+def _get_snowball():
+    global _snowball
+    if _snowball is None:
+        import Stemmer  # PyStemmer: Snowball's Polish stemmer, compiled
+
+        _snowball = Stemmer.Stemmer("polish")
+    return _snowball
 
 
 def warm_up(stemmer: bool = True) -> None:
@@ -143,3 +160,37 @@ def normalize(word: str) -> tuple[str, ...]:
     if found:
         return found
     return (stem_unknown(word),)
+
+
+@lru_cache(maxsize=200_000)
+def family(lemma: str) -> str | None:
+    """A key shared by a word family: 'bezdomność', 'bezdomny', 'bezdomni' -> '~bezdomn'.
+
+    Snowball's Polish stemmer applied to the lemma (not the inflected form) strips the
+    adjective and noun endings; the abstract-noun suffix -ość is folded onto its adjective.
+    """
+    if len(lemma) < MIN_FAMILY_LEMMA or not lemma.isalpha():
+        return None
+    root = _get_snowball().stemWord(lemma)
+    for suffix in ("ośc", "ość"):
+        if root.endswith(suffix) and len(root) - len(suffix) >= 4:
+            root = root[: -len(suffix)]
+    return FAMILY_PREFIX + root
+
+
+@lru_cache(maxsize=500_000)
+def index_terms(word: str) -> tuple[str, ...]:
+    """All terms indexed for a lower-case word: lemmas (or stem), then family keys."""
+    terms = normalize(word)
+    if not lemmas(word):
+        return terms
+    families = []
+    for lemma in terms:
+        key = family(lemma)
+        if key and key not in families:
+            families.append(key)
+    return terms + tuple(families)
+
+
+def is_family(term: str) -> bool:
+    return term.startswith(FAMILY_PREFIX)

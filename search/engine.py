@@ -1,0 +1,301 @@
+"""The search entry point used by the web app, the CLI and the evaluation harness."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from search.analysis import WordTerms, analyze_text
+from search.morphology import index_terms, is_family, is_known
+from search.query import FIELDS, Clause, ParsedQuery, parse
+from search.snippets import highlight, snippet
+from search.spelling import diacritic_variants, has_diacritics
+
+MAX_QUERY_CHARS = 500
+MAX_PAGE_SIZE = 50
+MAX_PREFIX_EXPANSIONS = 20
+MAX_PREFIX_EXTRA_CHARS = 2
+# Each matched query word adds this much in the partial-match fallback, so documents that
+# match more of the query's words always rank first, BM25 deciding among equals.
+COORDINATION_BONUS = 1000.0
+# A match through the word family only ("bezdomnym" for "bezdomność") counts this much of a
+# match of the word itself.
+FAMILY_WEIGHT = 0.5
+
+
+class QueryError(ValueError):
+    """The query cannot be run (empty, too long, bad paging); the message says why."""
+
+
+class IndexUnavailableError(RuntimeError):
+    """There is no index to search yet."""
+
+
+@dataclass
+class Hit:
+    """One ranked article with its highlighted snippet (safe HTML)."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str
+    score: float
+    snippet: str
+
+
+@dataclass
+class SearchResult:
+    """A page of hits for a query, with paging facts and an optional spelling suggestion."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+    corrected: bool = False  # the hits are for the suggestion: the query itself found nothing
+    partial: bool = False  # no article has all the words: best partial matches are shown
+    terms: frozenset[str] = frozenset()
+    seconds: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class SearchEngine:
+    """Searches the index at a path, picking up rebuilt indexes as they are switched in."""
+
+    def __init__(self, index_path: str | Path):
+        self.index_path = Path(index_path)
+        self._local = threading.local()
+
+    # -- index access -------------------------------------------------------------------
+    def _searcher(self):
+        """This thread's searcher on the current build, reopened when the build changes."""
+        try:
+            build = self.index_path.resolve(strict=True)
+        except OSError as exc:
+            raise IndexUnavailableError(f"no index at {self.index_path}") from exc
+        state = getattr(self._local, "state", None)
+        if state is None or state[0] != build:
+            if state is not None:
+                state[1].close()
+            if not whoosh_index.exists_in(str(build)):
+                raise IndexUnavailableError(f"no index at {self.index_path}")
+            ix = whoosh_index.open_dir(str(build))
+            searcher = ix.searcher(weighting=BM25F())
+            state = (build, searcher)
+            self._local.state = state
+        return state[1]
+
+    def manifest(self) -> dict:
+        """The current build's manifest (counts, build time), {} when missing."""
+        try:
+            build = self.index_path.resolve(strict=True)
+            return json.loads((build / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def doc_count(self) -> int:
+        return self._searcher().doc_count()
+
+    # -- query construction ---------------------------------------------------------------
+    def _exists(self, reader, term: str, fields) -> bool:
+        return any((f, term) in reader for f in fields)
+
+    def _alternatives(self, reader, word: WordTerms, fields) -> list[str]:
+        """Index terms that stand for one query word: lemmas, diacritic and name variants."""
+        lower = word.surface.lower()
+        candidates = list(word.terms)
+        if not has_diacritics(lower) or not is_known(lower):
+            for variant in diacritic_variants(lower):
+                candidates.extend(index_terms(variant))
+        if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:
+            # Unknown words (names): other endings of the same stem found in the index.
+            stem = word.terms[0]
+            for f in fields:
+                for raw in reader.expand_prefix(f, stem):
+                    term = raw.decode("utf-8")
+                    if len(term) - len(stem) > MAX_PREFIX_EXTRA_CHARS:
+                        continue
+                    candidates.append(term)
+                    if len(candidates) > MAX_PREFIX_EXPANSIONS:
+                        break
+        seen: list[str] = []
+        for term in candidates:
+            if term not in seen and self._exists(reader, term, fields):
+                seen.append(term)
+        return seen
+
+    def _word_query(self, reader, word: WordTerms, fields, terms: set[str]):
+        alternatives = self._alternatives(reader, word, fields)
+        terms.update(alternatives)
+        options = [
+            Q.Or([Q.Term(f, t) for f in fields], boost=FAMILY_WEIGHT if is_family(t) else 1.0)
+            for t in alternatives
+        ]
+        if word.parts:
+            part_queries = []
+            for start, end, part_terms in word.parts:
+                part = WordTerms(word.surface[start - word.start : end - word.start], start, end, part_terms)
+                part_queries.append(self._word_query(reader, part, fields, terms))
+            options.append(Q.And(part_queries))
+        if not options:
+            return Q.NullQuery
+        return options[0] if len(options) == 1 else Q.DisjunctionMax(options)
+
+    def _clause_query(self, reader, clause: Clause, terms: set[str]):
+        fields = (clause.field,) if clause.field else FIELDS
+        words = analyze_text(clause.text)
+        if not words:
+            return None  # only stop words: nothing to require
+        if clause.phrase and len(words) > 1:
+            per_field = []
+            for f in fields:
+                steps = []
+                for word in words:
+                    alternatives = [
+                        t for t in self._alternatives(reader, word, (f,)) if not is_family(t)
+                    ]
+                    terms.update(alternatives)
+                    steps.append(Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery)
+                per_field.append(Q.Sequence(steps))
+            return Q.Or(per_field)
+        parts = [self._word_query(reader, word, fields, terms) for word in words]
+        return parts[0] if len(parts) == 1 else Q.And(parts)
+
+    def build_query(self, reader, parsed: ParsedQuery, require_all: bool = True):
+        """Turn a parsed query into a Whoosh query; also return the terms to highlight."""
+        terms: set[str] = set()
+        groups = []
+        for group in parsed.groups:
+            clauses = [q for c in group if (q := self._clause_query(reader, c, terms)) is not None]
+            if clauses:
+                groups.append(clauses[0] if len(clauses) == 1 else Q.Or(clauses))
+        excluded = [q for c in parsed.excluded if (q := self._clause_query(reader, c, set()))]
+        if not groups:
+            query = Q.Every() if excluded else Q.NullQuery
+        elif require_all or len(groups) == 1:
+            query = groups[0] if len(groups) == 1 else Q.And(groups)
+        else:
+            query = Q.Or([Q.Or([g, Q.ConstantScoreQuery(g, COORDINATION_BONUS)]) for g in groups])
+        if excluded:
+            query = Q.AndNot(query, Q.Or(excluded))
+        return query, frozenset(terms)
+
+    # -- searching ------------------------------------------------------------------------
+    @staticmethod
+    def validate(text: str | None, page: int, per_page: int) -> str:
+        """Check the request's parameters, raising QueryError with a clear message."""
+        text = (text or "").strip()
+        if not text:
+            raise QueryError("Query is empty.")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"Query is longer than {MAX_QUERY_CHARS} characters.")
+        if page < 1:
+            raise QueryError("Page must be 1 or more.")
+        if not 1 <= per_page <= MAX_PAGE_SIZE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PAGE_SIZE}.")
+        return text
+
+    def _run(self, searcher, parsed: ParsedQuery, page: int, per_page: int):
+        query, terms = self.build_query(searcher.reader(), parsed, require_all=True)
+        results = searcher.search_page(query, page, pagelen=per_page)
+        partial = False
+        if results.total == 0 and len(parsed.groups) > 1:
+            query, terms = self.build_query(searcher.reader(), parsed, require_all=False)
+            results = searcher.search_page(query, page, pagelen=per_page)
+            partial = results.total > 0
+        return results, terms, partial
+
+    def search(self, text: str, page: int = 1, per_page: int = 10) -> SearchResult:
+        """Return the page of ranked, highlighted hits for a query string."""
+        started = time.perf_counter()
+        text = self.validate(text, page, per_page)
+        searcher = self._searcher()
+        parsed = parse(text)
+        results, terms, partial = self._run(searcher, parsed, page, per_page)
+        suggestion = self.suggest(searcher, parsed) if results.total == 0 else None
+        corrected = False
+        if suggestion:
+            retry, retry_terms, retry_partial = self._run(searcher, parse(suggestion), page, per_page)
+            if retry.total:
+                results, terms, partial, corrected = retry, retry_terms, retry_partial, True
+            else:
+                suggestion = None
+        result = SearchResult(
+            query=text,
+            total=results.total,
+            page=page,
+            per_page=per_page,
+            suggestion=suggestion,
+            corrected=corrected,
+            partial=partial,
+            terms=terms,
+        )
+        if results.pagenum == page:  # search_page clamps past-the-end pages to the last one
+            for hit in results:
+                result.hits.append(
+                    Hit(
+                        id=hit["id"],
+                        title=hit["title"],
+                        date=hit.get("date") or None,
+                        source=hit["source"],
+                        score=round(float(hit.score), 4),
+                        snippet=str(snippet(hit["body"], terms)),
+                    )
+                )
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def suggest(self, searcher, parsed: ParsedQuery) -> str | None:
+        """A corrected query when some words are not in the index but close to words that are."""
+        reader = searcher.reader()
+        corrector = searcher.corrector("words")
+        changed = False
+        replaced: dict[str, str] = {}
+        for clause in parsed.clauses:
+            for word in analyze_text(clause.text):
+                if self._alternatives(reader, word, FIELDS):
+                    continue
+                lower = word.surface.lower()
+                for maxdist in (1, 2):
+                    found = corrector.suggest(lower, limit=1, maxdist=maxdist, prefix=1)
+                    if found:
+                        replaced[word.surface] = found[0]
+                        changed = True
+                        break
+        if not changed:
+            return None
+        out = parsed.display()
+        for old, new in replaced.items():
+            out = out.replace(old, new)
+        return out
+
+    def article(self, article_id: str, highlight_query: str | None = None) -> dict | None:
+        """Return one article's stored fields (and highlighted body when a query is given)."""
+        searcher = self._searcher()
+        fields = searcher.document(id=article_id)
+        if fields is None:
+            return None
+        article = {
+            "id": fields["id"],
+            "title": fields["title"],
+            "date": fields.get("date") or None,
+            "source": fields["source"],
+            "institution": fields.get("institution") or None,
+            "body": fields["body"],
+        }
+        if highlight_query and highlight_query.strip() and len(highlight_query) <= MAX_QUERY_CHARS:
+            _, terms = self.build_query(searcher.reader(), parse(highlight_query))
+            article["title_html"] = str(highlight(fields["title"], terms))
+            article["body_html"] = [str(highlight(p, terms)) for p in fields["body"].split("\n\n")]
+        return article

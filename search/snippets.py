@@ -1,0 +1,108 @@
+"""Highlighted snippets: the best passages of a text with matched words in ``<mark>``.
+
+A word matches when any of its index terms (lemma, stem or glued part) is among the query's
+terms, so "bezdomność" marks "bezdomnym" and "bezdomności" as they are written. Everything
+other than the ``<mark>`` tags is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from markupsafe import Markup, escape
+
+from search.analysis import analyze_text
+
+SNIPPET_CHARS = 260
+CONTEXT_BEFORE = 70
+MAX_FRAGMENTS = 2
+
+
+def match_spans(text: str, terms: Collection[str]) -> list[tuple[int, int, frozenset[str]]]:
+    """Character spans of the words in text that match the terms, with the terms matched."""
+    spans = []
+    for word in analyze_text(text):
+        hit = set(word.terms).intersection(terms)
+        if hit:
+            spans.append((word.start, word.end, frozenset(hit)))
+            continue
+        for start, end, part_terms in word.parts:
+            part_hit = set(part_terms).intersection(terms)
+            if part_hit:
+                spans.append((start, end, frozenset(part_hit)))
+    return spans
+
+
+def _render(text: str, start: int, end: int, spans) -> Markup:
+    out, cursor = [], start
+    for s, e, _ in spans:
+        if s < start or e > end:
+            continue
+        out.append(escape(text[cursor:s]))
+        out.append(Markup("<mark>{}</mark>").format(text[s:e]))
+        cursor = e
+    out.append(escape(text[cursor:end]))
+    return Markup("").join(out)
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen/narrow a window so it neither starts nor ends in the middle of a word."""
+    start = max(0, start)
+    end = min(len(text), end)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return start, end
+
+
+def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, set[str]]:
+    best = None
+    for anchor, _, _ in spans:
+        start, end = _word_bounds(text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS)
+        inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
+        covered = set().union(*(sp[2] for sp in inside)) & wanted
+        score = (len(covered), len(inside), -anchor)
+        if best is None or score > best[0]:
+            best = (score, start, end, covered)
+    _, start, end, covered = best
+    return start, end, covered
+
+
+def snippet(text: str, terms: Collection[str]) -> Markup:
+    """Return up to two passages of text around the query's terms, marked and escaped."""
+    text = " ".join(text.split())
+    spans = match_spans(text, terms)
+    if not spans:
+        start, end = _word_bounds(text, 0, SNIPPET_CHARS)
+        return escape(text[start:end]) + (Markup(" …") if end < len(text) else Markup(""))
+    wanted = frozenset().union(*(sp[2] for sp in spans))
+    windows = []
+    remaining = list(spans)
+    for _ in range(MAX_FRAGMENTS):
+        if not remaining or not wanted:
+            break
+        start, end, covered = _best_window(text, remaining, wanted)
+        windows.append((start, end))
+        wanted = wanted - covered
+        remaining = [sp for sp in remaining if sp[2] & wanted]
+    merged: list[list[int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts = []
+    for start, end in merged:
+        piece = _render(text, start, end, spans)
+        prefix = Markup("… ") if start > 0 else Markup("")
+        suffix = Markup(" …") if end < len(text) else Markup("")
+        parts.append(prefix + piece + suffix)
+    return Markup(" ").join(parts).replace(Markup("… …"), Markup("…"))
+
+
+def highlight(text: str, terms: Collection[str]) -> Markup:
+    """Return the whole text escaped, with every matching word in ``<mark>``."""
+    return _render(text, 0, len(text), match_spans(text, terms))

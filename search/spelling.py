@@ -1,0 +1,43 @@
+"""Help for words as people type them: missing diacritics and typos.
+
+Diacritics: "lotwa", "wegry", "swiadczenia" are matched to "Łotwa", "Węgry", "świadczenia" by
+trying the Polish diacritic variants of each letter and keeping those the dictionary knows
+(so inflected forms that never occur in the corpus are still restored). Typos ("Brukseal") are
+corrected against the index's own vocabulary of words as written.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+from search.morphology import fold, is_known
+
+VARIANTS = {
+    "a": "aą", "c": "cć", "e": "eę", "l": "lł", "n": "nń", "o": "oó", "s": "sś", "z": "zźż",
+}  # fmt: skip
+MAX_VARIANTS = 4096
+
+
+@lru_cache(maxsize=50_000)
+def diacritic_variants(word: str) -> tuple[str, ...]:
+    """Dictionary words that differ from a lower-case word only in Polish diacritics.
+
+    Letters already carrying diacritics are kept; the word itself is not included.
+    """
+    choices = [VARIANTS.get(ch, ch) for ch in word]
+    total = 1
+    for options in choices:
+        total *= len(options)
+    if total > MAX_VARIANTS or total == 1:
+        return ()
+    found = []
+    for letters in product(*choices):
+        candidate = "".join(letters)
+        if candidate != word and is_known(candidate):
+            found.append(candidate)
+    return tuple(found)
+
+
+def has_diacritics(word: str) -> bool:
+    return fold(word) != word

@@ -1,0 +1,59 @@
+"""One error shape: JSON under /api/, a friendly Polish page elsewhere."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from search.engine import IndexUnavailableError, QueryError
+from web.params import BadParameter
+
+MESSAGES_PL = {
+    400: "Nieprawidłowe zapytanie.",
+    404: "Nie znaleziono strony.",
+    405: "Ta metoda nie jest obsługiwana.",
+    500: "Wystąpił błąd serwera. Spróbuj ponownie za chwilę.",
+    503: "Wyszukiwarka jest chwilowo niedostępna: indeks nie jest gotowy.",
+}
+
+
+def error_body(status: int, code: str, message: str, parameter: str | None = None) -> dict:
+    """The body of every API error."""
+    error = {"status": status, "code": code, "message": message}
+    if parameter:
+        error["parameter"] = parameter
+    return {"error": error}
+
+
+def _respond(status: int, code: str, message: str, parameter: str | None = None):
+    if request.path.startswith("/api/"):
+        response = jsonify(error_body(status, code, message, parameter))
+        response.status_code = status
+        return response
+    text = MESSAGES_PL.get(status, message) if status != 400 else message
+    return render_template("error.html", status=status, message=text), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        return _respond(400, "invalid_parameter", exc.message, exc.parameter)
+
+    @app.errorhandler(QueryError)
+    def bad_query(exc: QueryError):
+        return _respond(400, "invalid_query", str(exc))
+
+    @app.errorhandler(IndexUnavailableError)
+    def no_index(exc: IndexUnavailableError):
+        app.logger.error("index unavailable: %s", exc)
+        return _respond(503, "index_unavailable", "The search index is not available yet.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _respond(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return _respond(500, "internal_error", InternalServerError.description)

@@ -1,0 +1,45 @@
+"""Run the app under gunicorn (the production WSGI server) from Python."""
+
+from __future__ import annotations
+
+import os
+
+from gunicorn.app.base import BaseApplication
+
+from search.morphology import warm_up
+
+
+class SearchServer(BaseApplication):
+    """Gunicorn with our options: the app is loaded once in the master, then forked."""
+
+    def __init__(self, app, options: dict):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def serve(index: str, host: str, port: int, workers: int | None = None, threads: int = 4) -> None:
+    """Serve the search app; dictionaries load before forking so every worker shares them."""
+    from web import create_app
+
+    os.environ["INDEX_DIR"] = index
+    warm_up()
+    app = create_app({"INDEX_DIR": index})
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers or max(2, os.cpu_count() or 2),
+        "worker_class": "gthread",
+        "threads": threads,
+        "preload_app": True,
+        "accesslog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+    }
+    SearchServer(app, options).run()

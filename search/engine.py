@@ -143,14 +143,27 @@ class SearchEngine:
             for t in alternatives
         ]
         if word.parts:
-            part_queries = []
-            for start, end, part_terms in word.parts:
-                part = WordTerms(word.surface[start - word.start : end - word.start], start, end, part_terms)
-                part_queries.append(self._word_query(reader, part, fields, terms))
-            options.append(Q.And(part_queries))
+            # The parts of a glued word were adjacent words: match them as a phrase.
+            parts = [
+                WordTerms(word.surface[start - word.start : end - word.start], start, end, part_terms)
+                for start, end, part_terms in word.parts
+            ]
+            options.append(self._phrase_query(reader, parts, fields, terms))
         if not options:
             return Q.NullQuery
         return options[0] if len(options) == 1 else Q.DisjunctionMax(options)
+
+    def _phrase_query(self, reader, words: list[WordTerms], fields, terms: set[str]):
+        """Words in adjacent positions, each by its own forms (not its word family)."""
+        per_field = []
+        for f in fields:
+            steps = []
+            for word in words:
+                alternatives = [t for t in self._alternatives(reader, word, (f,)) if not is_family(t)]
+                terms.update(alternatives)
+                steps.append(Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery)
+            per_field.append(Q.Sequence(steps))
+        return Q.Or(per_field)
 
     def _clause_query(self, reader, clause: Clause, terms: set[str]):
         fields = (clause.field,) if clause.field else FIELDS
@@ -158,17 +171,7 @@ class SearchEngine:
         if not words:
             return None  # only stop words: nothing to require
         if clause.phrase and len(words) > 1:
-            per_field = []
-            for f in fields:
-                steps = []
-                for word in words:
-                    alternatives = [
-                        t for t in self._alternatives(reader, word, (f,)) if not is_family(t)
-                    ]
-                    terms.update(alternatives)
-                    steps.append(Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery)
-                per_field.append(Q.Sequence(steps))
-            return Q.Or(per_field)
+            return self._phrase_query(reader, words, fields, terms)
         parts = [self._word_query(reader, word, fields, terms) for word in words]
         return parts[0] if len(parts) == 1 else Q.And(parts)
 

@@ -20,8 +20,13 @@ from functools import lru_cache
 os.environ.setdefault("DISABLE_TQDM", "1")  # pystempel draws a progress bar while loading
 
 MIN_STEM_LENGTH = 3
+MAX_UNKNOWN_SUFFIX = 3
 # Qualifiers of archaic or rare readings that only add noise to a search index.
 NOISY_QUALIFIERS = {"daw.", "arch.", "przest."}
+STEMMER_TABLES = {
+    "polimorf": ("pystempel.data.polimorf", "stemmer_polimorf.tbl.gz"),
+    "default": ("pystempel.data.original", "stemmer_20000.tbl.gz"),
+}
 STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "polimorf")
 
 FAMILY_PREFIX = "~"
@@ -53,10 +58,15 @@ def _get_stemmer():
     if _stemmer is None:
         with _lock:
             if _stemmer is None:
+                from importlib.resources import as_file, files
+
                 from pystempel import Stemmer
 
-                table = Stemmer.polimorf if STEMMER_TABLE == "polimorf" else Stemmer.default
-                _stemmer = table()
+                package, name = STEMMER_TABLES[STEMMER_TABLE]
+                # from_file with an explicit path: pystempel's own loaders use a deprecated
+                # importlib.resources API.
+                with as_file(files(package) / name) as path:
+                    _stemmer = Stemmer.from_file(path)
     return _stemmer
 
 
@@ -103,31 +113,20 @@ def is_known(word: str) -> bool:
     return bool(lemmas(word))
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 @lru_cache(maxsize=200_000)
 def stem_unknown(word: str) -> str:
     """Stem a word the dictionary does not know, or return it unchanged if stemming is unsafe.
 
     pystempel rewrites endings by learned rules; on names and foreign words it invents stems
     ('southampton' -> 'southampta', 'cogito' -> 'cogić'). A stem is accepted only when it
-    keeps the word's beginning and removes at most a Polish-sized ending.
+    merely cuts an ending of at most a few letters off the word.
     """
     if len(word) <= 4 or not word.isalpha():
         return word
     stem = _get_stemmer()(word)
-    if not stem or len(stem) < MIN_STEM_LENGTH or len(stem) > len(word):
+    if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
         return word
-    if _common_prefix(stem, word) < max(MIN_STEM_LENGTH, len(word) - 3):
-        return word
-    return stem
+    return stem if word.startswith(stem) else word
 
 
 @lru_cache(maxsize=200_000)

@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make serve` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+INDEX  ?= var/index
+CORPUS ?= corpus
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: serve test index rebuild eval bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+$(INDEX): | $(VENV)/.installed
+	$(PY) -m indexer rebuild --corpus $(CORPUS) --index $(INDEX)
+
+index: $(INDEX)
+
+rebuild: $(VENV)/.installed
+	$(PY) -m indexer rebuild --corpus $(CORPUS) --index $(INDEX)
+
+serve: $(VENV)/.installed $(INDEX)
+	$(PY) -m web --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,61 @@
+"""Polish analysis: lemmas, stems of unknown words, glued words, pickling."""
+
+import pickle
+
+import pytest
+
+from search.analysis import analyze_text, polish_analyzer
+from search.morphology import family, fold
+from search.schema import build_schema
+
+
+def terms(text):
+    return [t.text for t in polish_analyzer()(text)]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kraków", "Krakowie"),
+        ("Łotwa", "na Łotwie"),
+        ("Włochy", "we Włoszech"),
+        ("Niemcy", "z Niemiec"),
+        ("Kopenhaga", "z Kopenhagi"),
+        ("Węgry", "na Węgrzech"),
+        ("bezdomny", "bezdomnym"),
+    ],
+)
+def test_inflected_forms_share_a_term(a, b):
+    assert set(terms(a)) & set(terms(b))
+
+
+def test_word_families_share_a_key():
+    assert family("bezdomność") == family("bezdomny")
+    assert family("niepełnosprawność") == family("niepełnosprawny")
+
+
+def test_short_words_numbers_and_unknown_words_are_kept():
+    assert "da" in terms("Leonardo da Vinci")
+    assert "2007" in terms("w roku 2007")
+    assert "southampton" in terms("Southampton")
+    assert "cogito" in terms("Cogito")
+
+
+def test_stop_words_are_dropped():
+    assert terms("w i na z oraz") == []
+
+
+def test_glued_words_index_their_parts():
+    words = analyze_text("wizytaprzedstawicieli PomocySpołecznej")
+    parts = [[t for t in p[2] if not t.startswith("~")] for w in words for p in w.parts]
+    assert parts == [["wizyta"], ["przedstawiciel"], ["pomoc"], ["społeczny"]]
+
+
+def test_fold_handles_l_stroke():
+    assert fold("Łotwa źdźbło") == "Lotwa zdzblo"
+
+
+def test_schema_pickles_without_dictionaries():
+    data = pickle.dumps(build_schema())
+    assert len(data) < 10_000
+    assert pickle.loads(data)

@@ -1,0 +1,126 @@
+"""The search entry point against a real index built from the seed corpus."""
+
+import pytest
+
+from search.engine import QueryError
+
+BRIT = "Wizyta delegacji z Wielkiej Brytanii w Klubie Integracji Społecznej"
+FRANCE_STUDENTS = "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej"
+LATVIA = "Spotkanie grupy roboczej AQUA na Łotwie"
+HUNGARY = "Wizyta na Węgrzech"
+BRUSSELS = "Wizyta w Brukseli"
+DENMARK = "Wizyta studentów z Danii"
+TURIN = "Wizyta studyjna w Turynie"
+CZECH = "Wizyta przedstawicieli Ośrodka PomocySpołecznej z Czech"
+UKRAINE_INTERN = "Wizyta stażysty z Ukrainy"
+
+
+def titles(result):
+    return [h.title for h in result.hits]
+
+
+# (query, titles that must all be found, title that must rank first or None)
+CASES = [
+    ("bezdomność", {BRIT, FRANCE_STUDENTS}, None),
+    ("bezdomnym", {BRIT, FRANCE_STUDENTS}, None),
+    ("bezdomnosc", {BRIT, FRANCE_STUDENTS}, None),
+    ("bezdomnośc", {BRIT, FRANCE_STUDENTS}, None),
+    ("Łotwa", {LATVIA}, LATVIA),
+    ("lotwa", {LATVIA}, LATVIA),
+    ("wegry", {HUNGARY}, HUNGARY),
+    ("Włochy", {TURIN}, TURIN),
+    ("Kopenhaga", {DENMARK}, DENMARK),
+    ("Bruksela", {BRUSSELS}, BRUSSELS),
+    ("Pustowit", {UKRAINE_INTERN}, UKRAINE_INTERN),
+    ("wizytaprzedstawicieli", {CZECH}, CZECH),
+    ("PomocySpołecznej", {CZECH}, None),
+    ('"grupy roboczej" Łotwa', {LATVIA}, LATVIA),
+    ("title:Brukseli", {BRUSSELS}, BRUSSELS),
+]
+
+
+@pytest.mark.parametrize(("query", "expected", "first"), CASES)
+def test_queries_find_their_articles(engine, query, expected, first):
+    result = engine.search(query, per_page=50)
+    assert expected <= set(titles(result)), titles(result)
+    if first:
+        assert result.hits[0].title == first
+
+
+def test_all_words_must_match(engine):
+    result = engine.search("Bruksela Kopenhaga")
+    assert result.partial  # no article has both: best partial matches
+    assert {BRUSSELS, DENMARK} <= set(titles(result))
+    both = engine.search("Bruksela Komisja")
+    assert not both.partial and titles(both)[0] == BRUSSELS
+
+
+def test_partial_matches_rank_by_number_of_words_matched(engine):
+    result = engine.search("Kopenhaga studentów Bruksela", per_page=50)
+    assert result.partial
+    # The Danish visit has two of the three words; it must beat every one-word match.
+    assert titles(result)[0] == DENMARK
+
+
+def test_or_and_not(engine):
+    either = set(titles(engine.search("Kopenhaga OR Bruksela")))
+    assert {DENMARK, BRUSSELS} <= either
+    without = set(titles(engine.search("Niemcy -Hamburg", per_page=50)))
+    assert "Spotkanie grupy roboczej AQUA w Hamburgu" not in without
+    assert without
+    assert "Wizyta studyjna we Francji" not in set(titles(engine.search("NOT Francja", per_page=50)))
+
+
+def test_exact_phrase_requires_adjacent_words(engine):
+    assert titles(engine.search('"Uniwersytet Jagielloński"'))
+    assert titles(engine.search('"Jagielloński Uniwersytet"')) == []
+
+
+def test_title_field_restricts_to_titles(engine):
+    in_titles = set(titles(engine.search("title:Francja", per_page=50)))
+    assert in_titles == {"Wizyta studyjna we Francji", FRANCE_STUDENTS}
+
+
+@pytest.mark.parametrize(
+    "query", ['"niedomknięty cudzysłów', "-", "bezdomność -", "title:", "OR", "NOT", "a:b:c", "(((", "***"]
+)
+def test_broken_syntax_is_searched_as_text(engine, query):
+    engine.search(query)  # never raises
+
+
+def test_typo_is_corrected_with_a_suggestion(engine):
+    result = engine.search("Brukseal")
+    assert result.corrected and result.suggestion
+    assert titles(result)[0] == BRUSSELS
+
+
+def test_snippets_mark_inflected_forms(engine):
+    result = engine.search("bezdomność")
+    snippets = " ".join(h.snippet for h in result.hits)
+    assert "<mark>bezdomnym</mark>" in snippets.lower() or "<mark>bezdomności</mark>" in snippets
+
+
+def test_snippet_escapes_html_from_the_corpus(engine):
+    result = engine.search("warsztaty Tarnów")
+    snippet = result.hits[0].snippet
+    assert "<script>" not in snippet and "<img" not in snippet and "<b>" not in snippet
+    assert "&lt;script&gt;" in snippet
+
+
+@pytest.mark.parametrize(
+    ("query", "page", "per_page"),
+    [("", 1, 10), ("   ", 1, 10), ("x" * 501, 1, 10), ("a", 0, 10), ("a", 1, 0), ("a", 1, 51)],
+)
+def test_invalid_requests_raise_query_error(engine, query, page, per_page):
+    with pytest.raises(QueryError):
+        engine.search(query, page=page, per_page=per_page)
+
+
+def test_paging_is_consistent(engine):
+    full = titles(engine.search("Pomocy Społecznej", per_page=50))
+    paged = []
+    for page in range(1, 4):
+        paged += titles(engine.search("Pomocy Społecznej", page=page, per_page=8))
+    assert paged == full[: len(paged)]
+    past_end = engine.search("Pomocy Społecznej", page=99, per_page=10)
+    assert past_end.hits == [] and past_end.total == len(full)

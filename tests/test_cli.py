@@ -1,0 +1,103 @@
+"""The indexer command line, through click's CliRunner, and failure safety of rebuilds."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+import indexer.build
+from indexer.cli import main
+from search.engine import SearchEngine
+from tests.conftest import copy_corpus
+
+NEW_DOC = (
+    "Archiwum BIP MJO - Miejski Ośrodek Pomocy Społecznej\nDokument archiwalny\n\n"
+    "Wizyta delegacji z Islandii\n\nW dniu 5 maja 2016 gościliśmy delegację z Reykjaviku.\n"
+)
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    return copy_corpus(tmp_path / "corpus")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_articles_prints_json_lines(corpus):
+    result = run("articles", "--corpus", str(corpus))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 21
+    assert set(rows[0]) == {"id", "source", "institution", "title", "date", "body"}
+
+
+def test_rebuild_then_new_document_is_found(corpus, tmp_path):
+    index = tmp_path / "index"
+    result = run("rebuild", "--corpus", str(corpus), "--index", str(index))
+    assert result.exit_code == 0, result.output
+    assert "2 documents, 21 articles" in result.output
+    engine = SearchEngine(index)
+    assert engine.search("Islandia").total == 0
+    (corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")
+    result = run("rebuild", "--corpus", str(corpus), "--index", str(index))
+    assert "3 documents, 22 articles" in result.output
+    assert engine.search("Islandia").hits[0].title == "Wizyta delegacji z Islandii"
+
+
+def test_bad_file_is_named_and_skipped(corpus, tmp_path):
+    (corpus / "broken.txt").write_bytes(b"\x00\x01" * 50)
+    result = CliRunner().invoke(main, ["rebuild", "--corpus", str(corpus), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 0
+    assert "broken.txt" in result.output and "1 files skipped" in result.output
+
+
+def test_failed_rebuild_keeps_previous_index(corpus, tmp_path):
+    index = tmp_path / "index"
+    assert run("rebuild", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
+    before = index.resolve()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "junk.txt").write_bytes(b"\x00" * 10)
+    result = CliRunner().invoke(main, ["rebuild", "--corpus", str(empty), "--index", str(index)])
+    assert result.exit_code != 0
+    assert "no articles" in result.output
+    assert index.resolve() == before
+    assert SearchEngine(index).search("bezdomność").total >= 2
+
+
+def test_crash_half_way_keeps_previous_index(corpus, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    assert run("rebuild", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
+    before = index.resolve()
+    calls = {"n": 0}
+    real = indexer.build.article_fields
+
+    def crash_after_five(article):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(28, "No space left on device")
+        return real(article)
+
+    monkeypatch.setattr(indexer.build, "article_fields", crash_after_five)
+    result = CliRunner().invoke(main, ["rebuild", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code != 0
+    assert "No space left on device" in result.output and "previous index" in result.output
+    assert index.resolve() == before
+    builds = list((tmp_path / "index.builds").iterdir())
+    assert builds == [before]  # the half-written build was removed
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["rebuild", "--corpus", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "corpus folder not found" in result.output
+
+
+def test_old_builds_are_pruned(corpus, tmp_path):
+    index = tmp_path / "index"
+    for _ in range(5):
+        assert run("rebuild", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
+    assert len(list((tmp_path / "index.builds").iterdir())) <= 3
+    shutil.rmtree(tmp_path / "index.builds")

@@ -1,0 +1,75 @@
+"""The HTML pages, parsed with BeautifulSoup."""
+
+from bs4 import BeautifulSoup
+
+
+def soup(response):
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_home_page_is_a_polish_labelled_form(client):
+    page = soup(client.get("/"))
+    assert page.html["lang"] == "pl"
+    field = page.find("input", attrs={"name": "q"})
+    assert page.find("label", attrs={"for": field["id"]}).get_text(strip=True)
+    assert page.find("form", attrs={"role": "search"})
+
+
+def test_results_page_shows_homelessness_articles(client):
+    page = soup(client.get("/?q=bezdomność"))
+    titles = [a.get_text(strip=True) for a in page.select("li.result h2 a")]
+    assert "Wizyta delegacji z Wielkiej Brytanii w Klubie Integracji Społecznej" in titles
+    assert "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej" in titles
+    assert page.select("li.result .snippet mark")
+    assert page.find("input", attrs={"name": "q"})["value"] == "bezdomność"
+    assert "Znaleziono" in page.select_one(".summary").get_text()
+
+
+def test_result_links_open_the_article_with_highlights(client):
+    page = soup(client.get("/?q=bezdomność"))
+    href = page.select_one("li.result h2 a")["href"]
+    article = soup(client.get(href))
+    assert article.select("article mark")
+    assert article.find("a", string=lambda s: s and "Wróć do wyników" in s)
+
+
+def test_no_results_page_is_friendly(client):
+    page = soup(client.get("/?q=zzzqqqxxx"))
+    assert "Nie znaleziono" in page.select_one(".no-results").get_text()
+
+
+def test_suggestion_is_offered(client):
+    page = soup(client.get("/?q=Brukseal"))
+    notice = page.select_one(".notice")
+    assert notice and notice.find("a")
+
+
+def test_hostile_query_is_escaped(client):
+    html = client.get("/?q=<script>alert(1)</script>").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_hostile_corpus_text_is_escaped(client):
+    page = client.get("/?q=warsztaty Tarnów").get_data(as_text=True)
+    assert '<script>alert("xss")</script>' not in page and "<img src=x" not in page
+    href = soup(client.get("/?q=warsztaty Tarnów")).select_one("li.result h2 a")["href"]
+    article = client.get(href).get_data(as_text=True)
+    assert '<script>alert("xss")</script>' not in article and "<b>dziennikarskie</b>" not in article
+
+
+def test_pagination_links(client):
+    page = soup(client.get("/?q=Pomocy&per_page=5"))
+    nav = page.find("nav", attrs={"aria-label": "Strony wyników"})
+    assert nav.find("a", rel="next")
+
+
+def test_unknown_article_is_404_page(client):
+    response = client.get("/article/nope")
+    assert response.status_code == 404
+    assert "Nie znaleziono" in response.get_data(as_text=True)
+
+
+def test_bad_page_parameter_does_not_fail(client):
+    assert client.get("/?q=Pomocy&page=abc").status_code == 200

@@ -1,0 +1,89 @@
+"""The production server (gunicorn) end to end: a rebuild while it serves fails no request."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, copy_corpus
+from tests.test_cli import NEW_DOC
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(index)],
+        check=True, env=env, cwd=ROOT, capture_output=True,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web", "--index", str(index), "--port", str(port), "--workers", "2"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("server did not start")
+    yield base, corpus, index, env
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_rebuild_while_serving_fails_no_request(server):
+    base, corpus, index, env = server
+    statuses, stop = [], threading.Event()
+
+    def hammer():
+        session = requests.Session()
+        while not stop.is_set():
+            for q in ("bezdomność", "Islandia", "Kraków"):
+                r = session.get(f"{base}/api/search", params={"q": q}, timeout=30)
+                statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        Path(corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")
+        subprocess.run(
+            [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(index)],
+            check=True, env=env, cwd=ROOT, capture_output=True,
+        )
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert statuses and set(statuses) == {200}, statuses
+    found = requests.get(f"{base}/api/search", params={"q": "Islandia"}, timeout=10).json()
+    assert found["results"][0]["title"] == "Wizyta delegacji z Islandii"  # no restart needed
+
+
+def test_html_search_through_the_real_server(server):
+    base = server[0]
+    html = requests.get(base + "/", params={"q": "bezdomność"}, timeout=10).text
+    assert "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej" in html

@@ -121,7 +121,7 @@ def stem_unknown(word: str) -> str:
     ('southampton' -> 'southampta', 'cogito' -> 'cogić'). A stem is accepted only when it
     merely cuts an ending of at most a few letters off the word.
     """
-    if len(word) <= 4 or not word.isalpha():
+    if len(word) <= 4 or not word.isalpha() or STEMMER_TABLE == "none":
         return word
     stem = _get_stemmer()(word)
     if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):

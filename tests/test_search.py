@@ -47,12 +47,15 @@ def test_queries_find_their_articles(engine, query, expected, first):
         assert result.hits[0].title == first
 
 
-def test_all_words_must_match(engine):
+def test_articles_with_all_words_rank_first(engine):
     result = engine.search("Bruksela Kopenhaga")
-    assert result.partial  # no article has both: best partial matches
+    assert result.total_all_words == 0 and result.partial  # none has both: best partial matches
     assert {BRUSSELS, DENMARK} <= set(titles(result))
     both = engine.search("Bruksela Komisja")
-    assert not both.partial and titles(both)[0] == BRUSSELS
+    assert both.total_all_words >= 1 and titles(both)[0] == BRUSSELS
+    mixed = engine.search("studentów Kopenhagi", per_page=50)
+    assert titles(mixed)[0] == DENMARK  # the only article with both words
+    assert mixed.total > mixed.total_all_words == 1  # then articles with one of them
 
 
 def test_partial_matches_rank_by_number_of_words_matched(engine):

@@ -21,6 +21,7 @@ def search():
         {
             "query": result.query,
             "total": result.total,
+            "total_all_words": result.total_all_words,
             "page": result.page,
             "per_page": result.per_page,
             "results": [

@@ -29,6 +29,7 @@ serve: $(VENV)/.installed $(INDEX)
 	$(PY) -m web --index $(INDEX) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
@@ -36,3 +37,8 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+SHARED ?= ../shared/relevance
+eval: $(VENV)/.installed
+	$(PY) -m search.evaluate --corpus $(CORPUS) --qrels $(SHARED)/seed-dev.json --per-query
+	$(PY) -m search.evaluate --docs $(SHARED)/poquad-test-A/docs.jsonl --qrels $(SHARED)/poquad-test-A/qrels.json

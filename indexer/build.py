@@ -34,8 +34,7 @@ class BuildReport:
 
     def summary(self) -> str:
         text = (
-            f"Indexed {self.documents} documents, {self.articles} articles "
-            f"in {self.seconds:.1f} s"
+            f"Indexed {self.documents} documents, {self.articles} articles in {self.seconds:.1f} s"
         )
         if self.skipped:
             text += f" ({len(self.skipped)} files skipped)"
@@ -117,7 +116,9 @@ def rebuild(
             shutil.rmtree(build, ignore_errors=True)
             if isinstance(exc, BuildError | KeyboardInterrupt):
                 raise
-            raise BuildError(f"rebuild failed: {exc}; the previous index is still in place") from exc
+            raise BuildError(
+                f"rebuild failed: {exc}; the previous index is still in place"
+            ) from exc
         switch_to(index, build)
         prune_old_builds(index)
         report.build = build

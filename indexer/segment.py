@@ -120,7 +120,9 @@ def _is_title_at(lines: list[str], i: int) -> bool:
         return True
     # No blank line before: only a title when the previous paragraph closed its sentence and
     # a real paragraph follows immediately (otherwise it is a hard-wrapped prose line).
-    return prev.endswith((".", "!", "?", "”", '"')) and j == i + 1 and len(following) > 2 * len(line)
+    return (
+        prev.endswith((".", "!", "?", "”", '"')) and j == i + 1 and len(following) > 2 * len(line)
+    )
 
 
 def _join_wrapped(lines: list[str]) -> list[str]:

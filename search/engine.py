@@ -131,8 +131,12 @@ class SearchEngine:
             for variant in diacritic_variants(lower):
                 candidates.extend(index_terms(variant))
         if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:
-            # Unknown words (names): other endings of the same stem found in the index.
+            # Unknown words (names): other endings of the same stem found in the index, and
+            # the word without a short case ending ("Öndera" finds "Önder").
             stem = word.terms[0]
+            for cut in range(1, MAX_PREFIX_EXTRA_CHARS + 1):
+                if len(lower) - cut >= 4:
+                    candidates.append(lower[:-cut])
             for f in fields:
                 for raw in reader.expand_prefix(f, stem):
                     term = raw.decode("utf-8")
@@ -157,7 +161,9 @@ class SearchEngine:
         if word.parts:
             # The parts of a glued word were adjacent words: match them as a phrase.
             parts = [
-                WordTerms(word.surface[start - word.start : end - word.start], start, end, part_terms)
+                WordTerms(
+                    word.surface[start - word.start : end - word.start], start, end, part_terms
+                )
                 for start, end, part_terms in word.parts
             ]
             options.append(self._phrase_query(reader, parts, fields, terms))
@@ -175,9 +181,13 @@ class SearchEngine:
         for f in fields:
             steps = []
             for word in words:
-                alternatives = [t for t in self._alternatives(reader, word, (f,)) if not is_family(t)]
+                alternatives = [
+                    t for t in self._alternatives(reader, word, (f,)) if not is_family(t)
+                ]
                 terms.update(alternatives)
-                steps.append(Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery)
+                steps.append(
+                    Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery
+                )
             per_field.append(Q.Sequence(steps))
         return Q.Or(per_field)
 

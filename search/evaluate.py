@@ -2,6 +2,7 @@
 
     python -m search.evaluate --corpus corpus --qrels seed-dev.json         # archive documents
     python -m search.evaluate --docs docs.jsonl --qrels qrels.json          # prepared documents
+    python -m search.evaluate --api http://127.0.0.1:8000 --qrels seed-dev.json   # a live server
 
 Both modes index into a temporary folder with the product's analysis and schema and run every
 query through ``SearchEngine.search`` (query language, fallbacks, ranking) exactly as the API
@@ -102,6 +103,23 @@ def evaluate(engine: SearchEngine, qrels: dict[str, dict[str, int]], key: str) -
     return scores
 
 
+def evaluate_api(base_url: str, qrels: dict[str, dict[str, int]], key: str) -> list[QueryScore]:
+    """Run every judged query through a running server's /api/search and score the results."""
+    import requests
+
+    scores = []
+    with requests.Session() as session:
+        for query, judged in qrels.items():
+            response = session.get(
+                f"{base_url.rstrip('/')}/api/search", params={"q": query, "per_page": K}, timeout=60
+            )
+            response.raise_for_status()
+            data = response.json()
+            ranked = [hit[key] for hit in data["results"]]
+            scores.append(score_query(query, ranked, judged, data["total"]))
+    return scores
+
+
 def summary(scores: list[QueryScore]) -> dict[str, float]:
     n = len(scores) or 1
     return {
@@ -133,15 +151,31 @@ def run(corpus: Path | None, docs: Path | None, qrels_path: Path, sample: int | 
 @click.command()
 @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--docs", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--qrels", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True)
+@click.option("--api", help="Evaluate a running server's /api/search instead of a fresh index.")
+@click.option(
+    "--key",
+    type=click.Choice(["title", "id"]),
+    default="title",
+    show_default=True,
+    help="With --api: which result field the judgments are keyed by.",
+)
+@click.option(
+    "--qrels", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True
+)
 @click.option("--sample", type=int, default=None, help="Evaluate a fixed random sample of queries.")
-@click.option("--per-query", "-v", is_flag=True, help="Print nDCG@10 and first relevant rank per query.")
-def main(corpus, docs, qrels, sample, per_query):
+@click.option(
+    "--per-query", "-v", is_flag=True, help="Print nDCG@10 and first relevant rank per query."
+)
+def main(corpus, docs, api, key, qrels, sample, per_query):
     """Evaluate search relevance on judged queries."""
-    if bool(corpus) == bool(docs):
-        raise click.UsageError("give exactly one of --corpus or --docs")
+    if sum(map(bool, (corpus, docs, api))) != 1:
+        raise click.UsageError("give exactly one of --corpus, --docs or --api")
     started = time.perf_counter()
-    scores, stats = run(corpus, docs, qrels, sample)
+    if api:
+        scores = evaluate_api(api, load_qrels(qrels, sample), key)
+        stats = summary(scores)
+    else:
+        scores, stats = run(corpus, docs, qrels, sample)
     if per_query:
         width = min(60, max(len(s.query) for s in scores))
         click.echo(f"{'query':<{width}}  nDCG@10  first  total")

@@ -27,7 +27,7 @@ STEMMER_TABLES = {
     "polimorf": ("pystempel.data.polimorf", "stemmer_polimorf.tbl.gz"),
     "default": ("pystempel.data.original", "stemmer_20000.tbl.gz"),
 }
-STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "polimorf")
+STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
 
 FAMILY_PREFIX = "~"
 MIN_FAMILY_LEMMA = 6

@@ -61,7 +61,9 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, set[str]]:
     best = None
     for anchor, _, _ in spans:
-        start, end = _word_bounds(text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS)
+        start, end = _word_bounds(
+            text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
+        )
         inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
         covered = set().union(*(sp[2] for sp in inside)) & wanted
         score = (len(covered), len(inside), -anchor)

@@ -9,8 +9,17 @@ def test_search_bezdomnosc_returns_homelessness_articles(client):
     response = client.get("/api/search", query_string={"q": "bezdomność"})
     assert response.status_code == 200
     data = response.get_json()
-    assert list(data) == ["query", "total", "total_all_words", "page", "per_page", "results",
-                          "suggestion", "corrected", "next_url"]
+    assert list(data) == [
+        "query",
+        "total",
+        "total_all_words",
+        "page",
+        "per_page",
+        "results",
+        "suggestion",
+        "corrected",
+        "next_url",
+    ]
     titles = {r["title"] for r in data["results"]}
     assert {
         "Wizyta delegacji z Wielkiej Brytanii w Klubie Integracji Społecznej",

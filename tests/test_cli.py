@@ -49,7 +49,9 @@ def test_rebuild_then_new_document_is_found(corpus, tmp_path):
 
 def test_bad_file_is_named_and_skipped(corpus, tmp_path):
     (corpus / "broken.txt").write_bytes(b"\x00\x01" * 50)
-    result = CliRunner().invoke(main, ["rebuild", "--corpus", str(corpus), "--index", str(tmp_path / "i")])
+    result = CliRunner().invoke(
+        main, ["rebuild", "--corpus", str(corpus), "--index", str(tmp_path / "i")]
+    )
     assert result.exit_code == 0
     assert "broken.txt" in result.output and "1 files skipped" in result.output
 

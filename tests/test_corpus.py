@@ -41,7 +41,10 @@ def test_seed_article_dates(corpus_dir):
     )
 
 
-POLISH = "Archiwum\nDokument archiwalny\n\nWizyta na Węgrzech\n\nŁódź, źdźbło, zażółć gęślą jaźń. Świętość Ślązaków."
+POLISH = (
+    "Archiwum\nDokument archiwalny\n\nWizyta na Węgrzech\n\n"
+    "Łódź, źdźbło, zażółć gęślą jaźń. Świętość Ślązaków."
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso8859_2"])

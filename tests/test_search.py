@@ -71,7 +71,9 @@ def test_or_and_not(engine):
     without = set(titles(engine.search("Niemcy -Hamburg", per_page=50)))
     assert "Spotkanie grupy roboczej AQUA w Hamburgu" not in without
     assert without
-    assert "Wizyta studyjna we Francji" not in set(titles(engine.search("NOT Francja", per_page=50)))
+    assert "Wizyta studyjna we Francji" not in set(
+        titles(engine.search("NOT Francja", per_page=50))
+    )
 
 
 def test_exact_phrase_requires_adjacent_words(engine):
@@ -85,7 +87,8 @@ def test_title_field_restricts_to_titles(engine):
 
 
 @pytest.mark.parametrize(
-    "query", ['"niedomknięty cudzysłów', "-", "bezdomność -", "title:", "OR", "NOT", "a:b:c", "(((", "***"]
+    "query",
+    ['"niedomknięty cudzysłów', "-", "bezdomność -", "title:", "OR", "NOT", "a:b:c", "(((", "***"],
 )
 def test_broken_syntax_is_searched_as_text(engine, query):
     engine.search(query)  # never raises

@@ -29,13 +29,28 @@ def server(tmp_path):
     index = tmp_path / "index"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(
-        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(index)],
-        check=True, env=env, cwd=ROOT, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "rebuild",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(index),
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
     )
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "web", "--index", str(index), "--port", str(port), "--workers", "2"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -70,8 +85,20 @@ def test_rebuild_while_serving_fails_no_request(server):
     try:
         Path(corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")
         subprocess.run(
-            [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(index)],
-            check=True, env=env, cwd=ROOT, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "indexer",
+                "rebuild",
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index),
+            ],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
         )
         time.sleep(1.0)
     finally:

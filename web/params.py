@@ -42,5 +42,7 @@ def search_params(require_query: bool = True) -> tuple[str, int, int]:
         raise BadParameter("page", "Parameter 'page' must be 1 or more.")
     per_page = _int("per_page", int(current_app.config["PER_PAGE"]))
     if not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise BadParameter("per_page", f"Parameter 'per_page' must be between 1 and {MAX_PAGE_SIZE}.")
+        raise BadParameter(
+            "per_page", f"Parameter 'per_page' must be between 1 and {MAX_PAGE_SIZE}."
+        )
     return q, page, per_page

@@ -12,6 +12,7 @@ bp = Blueprint("views", __name__)
 
 def page_links(q: str, page: int, pages: int, per_page: int, window: int = 2) -> list[dict]:
     """Links for the pagination bar: first, previous, nearby page numbers, next."""
+
     def link(n: int) -> str:
         return url_for("views.index", q=q, page=n, per_page=per_page if per_page != 10 else None)
 
@@ -33,8 +34,11 @@ def index():
         q, page, per_page = search_params(require_query=False)
     except BadParameter as exc:
         if exc.parameter == "q":
-            return render_template("search.html", q=request.args.get("q", "")[:500],
-                                   error="Zapytanie jest za długie (maksymalnie 500 znaków)."), 400
+            return render_template(
+                "search.html",
+                q=request.args.get("q", "")[:500],
+                error="Zapytanie jest za długie (maksymalnie 500 znaków).",
+            ), 400
         q, page, per_page = (request.args.get("q") or "").strip(), 1, 10
     if not q:
         return render_template("search.html", q="", result=None)

@@ -19,6 +19,8 @@ from search.snippets import highlight, snippet
 from search.spelling import diacritic_variants, has_diacritics
 
 MAX_QUERY_CHARS = 500
+# Below this many complete matches a misspelt word earns a "did you mean" suggestion.
+FEW_RESULTS = 3
 MAX_PAGE_SIZE = 50
 MAX_PREFIX_EXPANSIONS = 20
 MAX_PREFIX_EXTRA_CHARS = 2
@@ -66,7 +68,7 @@ class SearchResult:
     per_page: int
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
-    corrected: bool = False  # the hits are for the suggestion: the query itself found nothing
+    corrected: bool = False  # the hits are for the suggestion: the query as typed did worse
     total_all_words: int = 0  # hits with every query word; they rank before partial matches
     terms: frozenset[str] = frozenset()
     seconds: float = 0.0
@@ -264,14 +266,13 @@ class SearchEngine:
         searcher = self._searcher()
         parsed = parse(text)
         results, terms, total_all = self._run(searcher, parsed, page, per_page)
-        suggestion = self.suggest(searcher, parsed) if results.total == 0 else None
+        suggestion = self.suggest(searcher, parsed) if total_all < FEW_RESULTS else None
         corrected = False
-        if suggestion:
+        if suggestion and total_all == 0:
+            # Nothing has all the words: show the corrected query's results if it does better.
             retry, retry_terms, retry_all = self._run(searcher, parse(suggestion), page, per_page)
-            if retry.total:
+            if retry_all > 0 or (retry.total and not results.total):
                 results, terms, total_all, corrected = retry, retry_terms, retry_all, True
-            else:
-                suggestion = None
         result = SearchResult(
             query=text,
             total=results.total,
@@ -311,7 +312,10 @@ class SearchEngine:
                 for maxdist in (1, 2):
                     found = corrector.suggest(lower, limit=1, maxdist=maxdist, prefix=1)
                     if found:
-                        replaced[word.surface] = found[0]
+                        fix = found[0]
+                        if word.surface[:1].isupper():
+                            fix = fix[:1].upper() + fix[1:]
+                        replaced[word.surface] = fix
                         changed = True
                         break
         if not changed:

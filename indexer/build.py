@@ -1,8 +1,17 @@
-"""Build a complete index from a corpus folder into a fresh build and switch to it."""
+"""Build the index from a corpus folder into a fresh build and switch to it atomically.
+
+A full rebuild splits the corpus files among one worker process per core; each reads, segments
+and indexes its share into a Whoosh segment of its own, and the segments are then put together
+under one table of contents (no merge pass). An update re-indexes only the files that changed
+since the current build, in a new build that hard-links the unchanged segments.
+"""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import queue
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -10,12 +19,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 
-from indexer.corpus import Article, CorpusError, corpus_files, read_corpus
+from indexer.corpus import (
+    Article,
+    CorpusError,
+    corpus_files,
+    decode,
+    fingerprint,
+    parse_document,
+    read_bytes,
+    source_name,
+)
 from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
+from search.morphology import warm_up
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 
 MANIFEST = "manifest.json"
+INDEX_NAME = "MAIN"
+WRITER_MB = 128  # per writer process
+KEPT = "the previous index is still in place"
+OnFile = Callable[[str, str | None], None]  # (file name, error message or None)
 
 
 class BuildError(Exception):
@@ -24,17 +49,20 @@ class BuildError(Exception):
 
 @dataclass
 class BuildReport:
-    """What a rebuild did: counts, time, and the files it had to skip."""
+    """What a rebuild or update did: counts, time, and the files it had to skip."""
 
     documents: int = 0
     articles: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     build: Path | None = None
 
     def summary(self) -> str:
         text = (
-            f"Indexed {self.documents} documents, {self.articles} articles in {self.seconds:.1f} s"
+            f"Indexed {self.documents} documents, {self.articles} articles "
+            f"in {self.seconds:.1f} s"
         )
         if self.skipped:
             text += f" ({len(self.skipped)} files skipped)"
@@ -51,14 +79,18 @@ def article_fields(article: Article) -> dict:
         "year": year_of(article.date),
         "title": article.title,
         "body": article.body,
-        "words": f"{article.title}\n{article.body}",
     }
 
 
+def index_processes() -> int:
+    """Writer processes: one per core (INDEX_PROCS overrides)."""
+    return max(1, int(os.environ.get("INDEX_PROCS", 0)) or os.cpu_count() or 1)
+
+
 def write_index(build: Path, articles: Iterable[Article]) -> int:
-    """Write articles into a new Whoosh index in an empty folder; return how many."""
-    ix = whoosh_index.create_in(str(build), build_schema())
-    writer = ix.writer(limitmb=256)
+    """Write prepared articles into a new single-segment index; return how many."""
+    ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
+    writer = ix.writer(limitmb=WRITER_MB)
     count = 0
     try:
         for article in articles:
@@ -71,61 +103,270 @@ def write_index(build: Path, articles: Iterable[Article]) -> int:
     return count
 
 
-def rebuild(
-    corpus: Path,
-    index: Path,
-    on_file: Callable[[Path, CorpusError | None], None] | None = None,
-) -> BuildReport:
+def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: OnFile) -> None:
+    """Parse and add each file's articles; record skipped files and fingerprints."""
+    for path in paths:
+        name = source_name(path, corpus)
+        try:
+            data = read_bytes(path)
+            articles = parse_document(decode(data, path.name), name)
+        except CorpusError as exc:
+            report["skipped"].append(str(exc))
+            on_file(name, str(exc))
+            continue
+        for article in articles:
+            writer.add_document(**article_fields(article))
+        stat = path.stat()
+        report["files"][name] = {
+            "sha1": fingerprint(data),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "articles": len(articles),
+        }
+        report["articles"] += len(articles)
+        on_file(name, None)
+
+
+def _new_report() -> dict:
+    return {"files": {}, "skipped": [], "articles": 0}
+
+
+def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
+    """Worker process: index a share of the files into a segment of its own."""
+    report = _new_report()
+    ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
+    writer = ix.writer(limitmb=WRITER_MB)
+    try:
+        _add_files(writer, paths, corpus, report, lambda name, err: events.put(("file", name, err)))
+        writer.commit()
+    except BaseException as exc:
+        writer.cancel()
+        events.put(("failed", f"{type(exc).__name__}: {exc}"))
+        raise
+    events.put(("done", report))
+
+
+def _assemble(build: Path, parts: list[Path]) -> None:
+    """Move the workers' segments into the build and list them all in one TOC."""
+    segments = []
+    for part in parts:
+        toc = TOC.read(FileStorage(str(part)), INDEX_NAME)
+        for segment in toc.segments:
+            for name in segment.list_files(FileStorage(str(part))):
+                os.replace(part / name, build / name)
+            segments.append(segment)
+        shutil.rmtree(part)
+    storage = FileStorage(str(build))
+    TOC.create(storage, build_schema(), INDEX_NAME)
+    TOC(build_schema(), segments, 1).write(storage, INDEX_NAME)
+
+
+def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: OnFile) -> dict:
+    """Index corpus files into a new index in the empty build folder, in parallel."""
+    procs = min(index_processes(), max(1, len(files)))
+    if procs == 1:
+        report = _new_report()
+        ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
+        writer = ix.writer(limitmb=WRITER_MB)
+        try:
+            _add_files(writer, files, corpus, report, on_file)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return report
+    warm_up()  # load dictionaries once; forked workers share them
+    context = multiprocessing.get_context("fork")
+    events = context.Queue()
+    parts = [build / f".part{i}" for i in range(procs)]
+    workers = []
+    for i, part in enumerate(parts):
+        part.mkdir()
+        share = files[i::procs]  # interleaved: similar sizes per worker
+        workers.append(context.Process(target=_worker, args=(part, share, corpus, events)))
+    for worker in workers:
+        worker.start()
+    report = _new_report()
+    finished = 0
+    try:
+        while finished < procs:
+            try:
+                event = events.get(timeout=1.0)
+            except queue.Empty:
+                if any(w.exitcode not in (None, 0) for w in workers):
+                    raise BuildError(f"an indexing process died; {KEPT}") from None
+                continue
+            if event[0] == "file":
+                on_file(event[1], event[2])
+            elif event[0] == "failed":
+                raise BuildError(f"rebuild failed: {event[1]}; {KEPT}")
+            else:
+                finished += 1
+                done = event[1]
+                report["files"].update(done["files"])
+                report["skipped"] += done["skipped"]
+                report["articles"] += done["articles"]
+    finally:
+        for worker in workers:
+            worker.join(timeout=0 if finished < procs else None)
+            if worker.is_alive():
+                worker.terminate()
+    _assemble(build, parts)
+    return report
+
+
+def _write_manifest(build: Path, corpus: Path, files: dict, skipped: list[str]) -> dict:
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "corpus": str(corpus.resolve()),
+        "documents": len(files),
+        "articles": sum(f["articles"] for f in files.values()),
+        "skipped": skipped,
+        "files": files,
+    }
+    (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def _check(build: Path, expected: int) -> None:
+    indexed = whoosh_index.open_dir(str(build), indexname=INDEX_NAME).doc_count()
+    if indexed != expected:
+        raise BuildError(f"index holds {indexed} of {expected} articles")
+
+
+def _build_and_switch(index: Path, work: Callable[[Path], BuildReport]) -> BuildReport:
+    """Run work() in a new build folder; switch to it on success, delete it on failure."""
+    build = new_build_dir(index)
+    try:
+        report = work(build)
+    except BaseException as exc:
+        shutil.rmtree(build, ignore_errors=True)
+        if isinstance(exc, BuildError | KeyboardInterrupt):
+            raise
+        raise BuildError(f"rebuild failed: {exc}; {KEPT}") from exc
+    switch_to(index, build)
+    prune_old_builds(index)
+    report.build = build
+    return report
+
+
+def _corpus_files(corpus: Path) -> list[Path]:
+    try:
+        return corpus_files(corpus)
+    except CorpusError as exc:
+        raise BuildError(str(exc)) from exc
+
+
+def rebuild(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildReport:
     """Index every readable file of the corpus and make it the live index atomically."""
     started = time.perf_counter()
-    report = BuildReport()
+    on_file = on_file or (lambda name, error: None)
     with rebuild_lock(index):
-        try:
-            files = corpus_files(corpus)
-        except CorpusError as exc:
-            raise BuildError(str(exc)) from exc
-        build = new_build_dir(index)
-        try:
+        files = _corpus_files(corpus)
 
-            def articles():
-                for path, result in read_corpus(corpus):
-                    if isinstance(result, CorpusError):
-                        report.skipped.append(str(result))
-                    else:
-                        report.documents += 1
-                        yield from result
-                    if on_file:
-                        on_file(path, result if isinstance(result, CorpusError) else None)
-
-            report.articles = write_index(build, articles())
-            if report.articles == 0:
+        def work(build: Path) -> BuildReport:
+            result = write_corpus_index(build, files, corpus, on_file)
+            if result["articles"] == 0:
                 raise BuildError(
                     f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
                 )
-            report.seconds = time.perf_counter() - started
-            manifest = {
-                "schema_version": SCHEMA_VERSION,
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "corpus": str(corpus.resolve()),
-                "documents": report.documents,
-                "articles": report.articles,
-                "skipped": report.skipped,
-            }
-            (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        except BaseException as exc:
-            shutil.rmtree(build, ignore_errors=True)
-            if isinstance(exc, BuildError | KeyboardInterrupt):
+            _check(build, result["articles"])
+            _write_manifest(build, corpus, result["files"], result["skipped"])
+            return BuildReport(
+                documents=len(result["files"]),
+                articles=result["articles"],
+                skipped=result["skipped"],
+                seconds=time.perf_counter() - started,
+            )
+
+        return _build_and_switch(index, work)
+
+
+def read_manifest(build: Path | None) -> dict | None:
+    try:
+        return json.loads((build / MANIFEST).read_text()) if build else None
+    except (OSError, ValueError):
+        return None
+
+
+def _changed_files(corpus: Path, files: list[Path], known: dict) -> tuple[list[Path], list[str]]:
+    """Files added or edited since the manifest, and sources deleted since."""
+    changed = []
+    for path in files:
+        name = source_name(path, corpus)
+        entry = known.get(name)
+        stat = path.stat()
+        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+            continue
+        try:
+            if entry and fingerprint(read_bytes(path)) == entry["sha1"]:
+                continue  # touched, not changed
+        except CorpusError:
+            pass
+        changed.append(path)
+    present = {source_name(p, corpus) for p in files}
+    deleted = sorted(name for name in known if name not in present)
+    return changed, deleted
+
+
+def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildReport:
+    """Re-index only the files added, edited or deleted since the current build.
+
+    Falls back to a full rebuild when there is no index yet or it was built by another
+    schema version.
+    """
+    started = time.perf_counter()
+    on_file = on_file or (lambda name, error: None)
+    current = current_build(index)
+    manifest = read_manifest(current)
+    if not manifest or manifest.get("schema_version") != SCHEMA_VERSION or "files" not in manifest:
+        return rebuild(corpus, index, on_file)
+    with rebuild_lock(index):
+        files = _corpus_files(corpus)
+        changed, deleted = _changed_files(corpus, files, manifest["files"])
+        if not changed and not deleted:
+            return BuildReport(
+                documents=manifest["documents"],
+                articles=manifest["articles"],
+                seconds=time.perf_counter() - started,
+                build=current,
+            )
+
+        def work(build: Path) -> BuildReport:
+            for name in os.listdir(current):
+                if name != MANIFEST and not name.endswith(".lock"):
+                    os.link(current / name, build / name)  # segments are never rewritten
+            ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+            writer = ix.writer(limitmb=WRITER_MB)
+            result = _new_report()
+            try:
+                _add_files(writer, changed, corpus, result, on_file)
+                # Replace only what parsed: an edited file that can no longer be read keeps
+                # its previous articles (and is reported as skipped).
+                for name in deleted + list(result["files"]):
+                    writer.delete_by_term("source", name)
+            except BaseException:
+                writer.cancel()
                 raise
-            raise BuildError(
-                f"rebuild failed: {exc}; the previous index is still in place"
-            ) from exc
-        switch_to(index, build)
-        prune_old_builds(index)
-        report.build = build
-    return report
+            writer.commit()
+            known = {k: v for k, v in manifest["files"].items() if k not in deleted}
+            known.update(result["files"])
+            new_manifest = _write_manifest(build, corpus, known, result["skipped"])
+            _check(build, new_manifest["articles"])
+            return BuildReport(
+                documents=new_manifest["documents"],
+                articles=new_manifest["articles"],
+                skipped=result["skipped"],
+                changed=[source_name(p, corpus) for p in changed],
+                deleted=deleted,
+                seconds=time.perf_counter() - started,
+            )
+
+        return _build_and_switch(index, work)
 
 
 def index_exists(index: Path) -> bool:
     """Whether a complete index is in place at this path."""
     build = current_build(index)
-    return build is not None and whoosh_index.exists_in(str(build))
+    return build is not None and whoosh_index.exists_in(str(build), indexname=INDEX_NAME)

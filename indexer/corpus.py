@@ -60,16 +60,25 @@ def decode(data: bytes, name: str) -> str:
     return str(best)
 
 
-def read_text(path: Path) -> str:
-    """Read one corpus file as text, raising CorpusError with the file's name on failure."""
+def read_bytes(path: Path) -> bytes:
+    """Read one corpus file's bytes, raising CorpusError with the file's name on failure."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise CorpusError(f"{path.name}: {size} bytes is over the {MAX_FILE_BYTES} byte limit")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
-    return decode(data, path.name)
+
+
+def read_text(path: Path) -> str:
+    """Read one corpus file as text, raising CorpusError with the file's name on failure."""
+    return decode(read_bytes(path), path.name)
+
+
+def fingerprint(data: bytes) -> str:
+    """Content hash of a corpus file, to tell changed files from touched ones."""
+    return hashlib.sha1(data).hexdigest()
 
 
 def parse_document(text: str, source: str) -> list[Article]:

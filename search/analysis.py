@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer
 
-from search.morphology import index_terms, split_compound
+from search.morphology import normalize, split_compound
 from search.stopwords import STOPWORDS
 
 WORD_PATTERN = r"\w+"
@@ -40,26 +41,40 @@ def word_parts(word: str) -> list[tuple[int, str]]:
             out.append((offset, piece))
             offset += len(piece)
         return out
+    if not word.islower():
+        # Capitalised unknown words are names ("Kowarzyńskiego"), not two words glued by text
+        # extraction; probing them for dictionary prefixes costs time and finds false splits.
+        return []
     out, offset = [], 0
-    for piece in split_compound(word.lower()):
+    for piece in split_compound(word):
         out.append((offset, piece))
         offset += len(piece)
     return out
 
 
-def analyze_word(surface: str, start: int = 0) -> WordTerms | None:
-    """Index terms of one word, or None for a stop word."""
+@lru_cache(maxsize=500_000)
+def surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
+    """(terms, parts) of a word as written, parts at offsets relative to the word; None for a
+    stop word. Memoised: this is the analyzer's hot path."""
     lower = surface.lower()
     if lower in STOPWORDS:
         return None
     parts = []
     for offset, piece in word_parts(surface):
         piece_lower = piece.lower()
-        if piece_lower in STOPWORDS:
-            continue
-        begin = start + offset
-        parts.append((begin, begin + len(piece), index_terms(piece_lower)))
-    return WordTerms(surface, start, start + len(surface), index_terms(lower), tuple(parts))
+        if piece_lower not in STOPWORDS:
+            parts.append((offset, offset + len(piece), normalize(piece_lower)))
+    return normalize(lower), tuple(parts)
+
+
+def analyze_word(surface: str, start: int = 0) -> WordTerms | None:
+    """Index terms of one word, or None for a stop word."""
+    found = surface_terms(surface)
+    if found is None:
+        return None
+    terms, parts = found
+    shifted = tuple((start + b, start + e, t) for b, e, t in parts)
+    return WordTerms(surface, start, start + len(surface), terms, shifted)
 
 
 def analyze_text(text: str) -> list[WordTerms]:
@@ -85,48 +100,30 @@ class PolishFilter(Filter):
     def __call__(self, tokens):
         pos = 0
         for token in tokens:
-            start = getattr(token, "startchar", 0) if token.chars else 0
-            word = analyze_word(token.text, start)
-            if word is None:
+            found = surface_terms(token.text)
+            if found is None:
                 continue
+            terms, parts = found
+            chars = token.chars
+            start = token.startchar if chars else 0
+            end = start + len(token.text)
             token.stopped = False
-            for term in word.terms:
+            for term in terms:
                 token.text = term
-                if token.positions:
-                    token.pos = pos
-                if token.chars:
-                    token.startchar, token.endchar = word.start, word.end
+                token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start, end
                 yield token
-            for k, (begin, end, terms) in enumerate(word.parts):
-                for term in terms:
+            for k, (begin, stop, part_terms) in enumerate(parts):
+                for term in part_terms:
                     token.text = term
-                    if token.positions:
-                        token.pos = pos + k
-                    if token.chars:
-                        token.startchar, token.endchar = begin, end
+                    token.pos = pos + k
+                    if chars:
+                        token.startchar, token.endchar = start + begin, start + stop
                     yield token
-            pos += max(1, len(word.parts))
-
-
-class SurfaceFilter(Filter):
-    """Keep lower-cased alphabetic words of 3+ letters: the vocabulary for spelling help."""
-
-    def __eq__(self, other):
-        return other is not None and self.__class__ is other.__class__
-
-    def __call__(self, tokens):
-        for token in tokens:
-            text = token.text.lower()
-            if len(text) >= 3 and text.isalpha():
-                token.text = text
-                yield token
+            pos += len(parts) or 1
 
 
 def polish_analyzer():
     """The analyzer of the title and body fields."""
     return RegexTokenizer(WORD_PATTERN) | PolishFilter()
-
-
-def surface_analyzer():
-    """The analyzer of the spelling vocabulary field (words as written, lower-cased)."""
-    return RegexTokenizer(WORD_PATTERN) | SurfaceFilter()

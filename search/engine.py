@@ -13,7 +13,7 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 
 from search.analysis import WordTerms, analyze_text
-from search.morphology import index_terms, is_family, is_known
+from search.morphology import family, is_known, normalize
 from search.query import FIELDS, Clause, ParsedQuery, parse
 from search.snippets import highlight, snippet
 from search.spelling import diacritic_variants, has_diacritics
@@ -36,6 +36,7 @@ BM25_K1 = 1.2
 # A match through the word family only ("bezdomnym" for "bezdomność") counts this much of a
 # match of the word itself.
 FAMILY_WEIGHT = 0.5
+MAX_FAMILY_SCAN = 300
 
 
 class QueryError(ValueError):
@@ -127,11 +128,15 @@ class SearchEngine:
 
     def _alternatives(self, reader, word: WordTerms, fields) -> list[str]:
         """Index terms that stand for one query word: lemmas, diacritic and name variants."""
+        return [t for t in self._candidates(reader, word, fields) if self._exists(reader, t, fields)]
+
+    def _candidates(self, reader, word: WordTerms, fields) -> list[str]:
+        """Terms that may stand for one query word, whether or not the index has them."""
         lower = word.surface.lower()
         candidates = list(word.terms)
         if not has_diacritics(lower) or not is_known(lower):
             for variant in diacritic_variants(lower):
-                candidates.extend(index_terms(variant))
+                candidates.extend(normalize(variant))
         if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:
             # Unknown words (names): other endings of the same stem found in the index, and
             # the word without a short case ending ("Öndera" finds "Önder").
@@ -147,19 +152,33 @@ class SearchEngine:
                     candidates.append(term)
                     if len(candidates) > MAX_PREFIX_EXPANSIONS:
                         break
-        seen: list[str] = []
-        for term in candidates:
-            if term not in seen and self._exists(reader, term, fields):
-                seen.append(term)
-        return seen
+        return list(dict.fromkeys(candidates))
+
+    def _family(self, reader, exact: list[str], fields) -> list[str]:
+        """Other lemmas of the index in the same word family as the word's own terms."""
+        found: list[str] = []
+        for term in exact:
+            key = family(term)
+            if not key:
+                continue
+            for f in fields:
+                for n, raw in enumerate(reader.expand_prefix(f, key)):
+                    if n >= MAX_FAMILY_SCAN:
+                        break
+                    other = raw.decode("utf-8")
+                    if other not in exact and other not in found and family(other) == key:
+                        found.append(other)
+        return found
 
     def _word_query(self, reader, word: WordTerms, fields, terms: set[str]):
-        alternatives = self._alternatives(reader, word, fields)
-        terms.update(alternatives)
-        options = [
-            Q.Or([Q.Term(f, t) for f in fields], boost=FAMILY_WEIGHT if is_family(t) else 1.0)
-            for t in alternatives
-        ]
+        candidates = self._candidates(reader, word, fields)
+        alternatives = [t for t in candidates if self._exists(reader, t, fields)]
+        relatives = self._family(reader, candidates, fields)
+        terms.update(alternatives, relatives)
+        options = [Q.Or([Q.Term(f, t) for f in fields]) for t in alternatives]
+        if relatives:
+            family_terms = [Q.Term(f, t) for t in relatives for f in fields]
+            options.append(Q.Or(family_terms, boost=FAMILY_WEIGHT))
         if word.parts:
             # The parts of a glued word were adjacent words: match them as a phrase.
             parts = [
@@ -183,9 +202,7 @@ class SearchEngine:
         for f in fields:
             steps = []
             for word in words:
-                alternatives = [
-                    t for t in self._alternatives(reader, word, (f,)) if not is_family(t)
-                ]
+                alternatives = self._alternatives(reader, word, (f,))
                 terms.update(alternatives)
                 steps.append(
                     Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery
@@ -301,7 +318,7 @@ class SearchEngine:
     def suggest(self, searcher, parsed: ParsedQuery) -> str | None:
         """A corrected query when some words are not in the index but close to words that are."""
         reader = searcher.reader()
-        corrector = searcher.corrector("words")
+        corrector = searcher.corrector("body")
         changed = False
         replaced: dict[str, str] = {}
         for clause in parsed.clauses:

@@ -29,7 +29,6 @@ STEMMER_TABLES = {
 }
 STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
 
-FAMILY_PREFIX = "~"
 MIN_FAMILY_LEMMA = 6
 
 _lock = threading.Lock()
@@ -163,7 +162,10 @@ def normalize(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def family(lemma: str) -> str | None:
-    """A key shared by a word family: 'bezdomność', 'bezdomny', 'bezdomni' -> '~bezdomn'.
+    """A key shared by a word family: 'bezdomność', 'bezdomny', 'bezdomni' -> 'bezdomn'.
+
+    The key is (nearly always) a prefix of every lemma in the family, so the family of a
+    query word is found at query time by a prefix scan of the index's terms.
 
     Snowball's Polish stemmer applied to the lemma (not the inflected form) strips the
     adjective and noun endings; the abstract-noun suffix -ość is folded onto its adjective.
@@ -174,22 +176,6 @@ def family(lemma: str) -> str | None:
     for suffix in ("ośc", "ość"):
         if root.endswith(suffix) and len(root) - len(suffix) >= 4:
             root = root[: -len(suffix)]
-    return FAMILY_PREFIX + root
+    return root
 
 
-@lru_cache(maxsize=500_000)
-def index_terms(word: str) -> tuple[str, ...]:
-    """All terms indexed for a lower-case word: lemmas (or stem), then family keys."""
-    terms = normalize(word)
-    if not lemmas(word):
-        return terms
-    families = []
-    for lemma in terms:
-        key = family(lemma)
-        if key and key not in families:
-            families.append(key)
-    return terms + tuple(families)
-
-
-def is_family(term: str) -> bool:
-    return term.startswith(FAMILY_PREFIX)

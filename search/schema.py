@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from search.analysis import polish_analyzer, surface_analyzer
+from search.analysis import polish_analyzer
 
 TITLE_BOOST = 2.0
 # Bumped whenever analysis or schema change in a way that needs a rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> Schema:
@@ -22,8 +22,6 @@ def build_schema() -> Schema:
         year=KEYWORD(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=analyzer, stored=True),
-        # Words as written (lower-cased), for spelling suggestions and diacritic restoration.
-        words=TEXT(analyzer=surface_analyzer(), phrase=False),
     )
 
 

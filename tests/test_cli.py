@@ -103,3 +103,36 @@ def test_old_builds_are_pruned(corpus, tmp_path):
         assert run("rebuild", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
     assert len(list((tmp_path / "index.builds").iterdir())) <= 3
     shutil.rmtree(tmp_path / "index.builds")
+
+
+def test_update_reindexes_only_changed_files(corpus, tmp_path):
+    index = tmp_path / "index"
+    assert run("rebuild", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
+    engine = SearchEngine(index)
+    first = index.resolve()
+
+    unchanged = run("update", "--corpus", str(corpus), "--index", str(index))
+    assert "21 articles" in unchanged.output and index.resolve() == first
+
+    (corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")  # added
+    added = run("update", "--corpus", str(corpus), "--index", str(index))
+    assert "Changed: 1 files, deleted: 0 files" in added.output, added.output
+    assert [h.title for h in engine.search("Islandia").hits] == ["Wizyta delegacji z Islandii"]
+
+    edited = NEW_DOC.replace("z Islandii", "z Norwegii").replace("Reykjaviku", "Oslo")
+    (corpus / "003_new.txt").write_text(edited, encoding="utf-8")  # edited
+    run("update", "--corpus", str(corpus), "--index", str(index))
+    assert engine.search("Islandia").total == 0
+    assert [h.title for h in engine.search("Norwegia").hits] == ["Wizyta delegacji z Norwegii"]
+
+    (corpus / "003_new.txt").write_bytes(b"\x00" * 64)  # edited into garbage: keep old articles
+    broken = CliRunner().invoke(main, ["update", "--corpus", str(corpus), "--index", str(index)])
+    assert "003_new.txt" in broken.output
+    assert engine.search("Norwegia").total == 1
+
+    (corpus / "003_new.txt").unlink()  # deleted
+    deleted = run("update", "--corpus", str(corpus), "--index", str(index))
+    assert "deleted: 1 files" in deleted.output
+    assert engine.search("Norwegia").total == 0
+    assert engine.search("bezdomność").total >= 2
+    assert engine.doc_count() == 21

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import click
 
-DEFAULT_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared/relevance/poquad-test-A/docs.jsonl"
+DEFAULT_SOURCE = (
+    Path(__file__).resolve().parent.parent.parent / "shared/relevance/poquad-test-A/docs.jsonl"
+)
 ARTICLES_PER_FILE = 30
 HEADER = "Archiwum BIP MJO - Miejski Ośrodek Pomocy Społecznej\nDokument archiwalny\n"
 MONTHS = ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
@@ -146,7 +148,9 @@ def generate(articles: int, out: Path, seed: int = 2024, source: Path = DEFAULT_
 def main(articles: int, out: Path, seed: int) -> None:
     """Generate a synthetic archive corpus."""
     stats = generate(articles, out, seed)
-    click.echo(f"{stats['files']} files, {stats['articles']} articles, {stats['bytes'] / 1e6:.1f} MB")
+    click.echo(
+        f"{stats['files']} files, {stats['articles']} articles, {stats['bytes'] / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

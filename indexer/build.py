@@ -33,12 +33,13 @@ from indexer.corpus import (
     source_name,
 )
 from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
+from indexer.writer import segment_writer
 from search.morphology import warm_up
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 
 MANIFEST = "manifest.json"
 INDEX_NAME = "MAIN"
-WRITER_MB = 128  # per writer process
+WRITER_MB = 256  # per writer process: postings sorted in memory up to this size
 KEPT = "the previous index is still in place"
 OnFile = Callable[[str, str | None], None]  # (file name, error message or None)
 
@@ -61,8 +62,7 @@ class BuildReport:
 
     def summary(self) -> str:
         text = (
-            f"Indexed {self.documents} documents, {self.articles} articles "
-            f"in {self.seconds:.1f} s"
+            f"Indexed {self.documents} documents, {self.articles} articles in {self.seconds:.1f} s"
         )
         if self.skipped:
             text += f" ({len(self.skipped)} files skipped)"
@@ -90,7 +90,7 @@ def index_processes() -> int:
 def write_index(build: Path, articles: Iterable[Article]) -> int:
     """Write prepared articles into a new single-segment index; return how many."""
     ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
-    writer = ix.writer(limitmb=WRITER_MB)
+    writer = segment_writer(ix, limitmb=WRITER_MB)
     count = 0
     try:
         for article in articles:
@@ -135,7 +135,7 @@ def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
     """Worker process: index a share of the files into a segment of its own."""
     report = _new_report()
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
-    writer = ix.writer(limitmb=WRITER_MB)
+    writer = segment_writer(ix, limitmb=WRITER_MB)
     try:
         _add_files(writer, paths, corpus, report, lambda name, err: events.put(("file", name, err)))
         writer.commit()
@@ -167,7 +167,7 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
     if procs == 1:
         report = _new_report()
         ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
-        writer = ix.writer(limitmb=WRITER_MB)
+        writer = segment_writer(ix, limitmb=WRITER_MB)
         try:
             _add_files(writer, files, corpus, report, on_file)
         except BaseException:
@@ -338,7 +338,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
                 if name != MANIFEST and not name.endswith(".lock"):
                     os.link(current / name, build / name)  # segments are never rewritten
             ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
-            writer = ix.writer(limitmb=WRITER_MB)
+            writer = segment_writer(ix, limitmb=WRITER_MB)
             result = _new_report()
             try:
                 _add_files(writer, changed, corpus, result, on_file)

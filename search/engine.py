@@ -128,7 +128,9 @@ class SearchEngine:
 
     def _alternatives(self, reader, word: WordTerms, fields) -> list[str]:
         """Index terms that stand for one query word: lemmas, diacritic and name variants."""
-        return [t for t in self._candidates(reader, word, fields) if self._exists(reader, t, fields)]
+        return [
+            t for t in self._candidates(reader, word, fields) if self._exists(reader, t, fields)
+        ]
 
     def _candidates(self, reader, word: WordTerms, fields) -> list[str]:
         """Terms that may stand for one query word, whether or not the index has them."""

@@ -94,14 +94,24 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=500_000)
 def lemmas(word: str) -> tuple[str, ...]:
-    """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown."""
+    """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown.
+
+    Only readings of the word's first segment count: Morfeusz splits agglutinated forms
+    ("zrobiłem" = "zrobił" + "em"), and the auxiliary's lemma "być" is not the word's.
+    Uses the binding's raw results (about 40% faster than its tuple-building wrapper).
+    """
+    morfeusz = _get_morfeusz()
+    raw = morfeusz._morfeusz_obj
     found: list[str] = []
-    for _, _, (_, lemma, tag, _, qualifiers) in _get_morfeusz().analyse(word):
+    for interp in raw.analyse(word):
+        if interp.startNode != 0:
+            continue
+        tag = interp.getTag(raw)
         if tag == "ign" or tag == "dig" or tag.startswith("interp"):
             return ()
-        if NOISY_QUALIFIERS.intersection(qualifiers):
+        if interp.labelsId and NOISY_QUALIFIERS.intersection(interp.getLabels(raw)):
             continue
-        base = lemma.split(":", 1)[0].lower()
+        base = interp.lemma.split(":", 1)[0].lower()
         if base and base not in found:
             found.append(base)
     return tuple(found)
@@ -177,5 +187,3 @@ def family(lemma: str) -> str | None:
         if root.endswith(suffix) and len(root) - len(suffix) >= 4:
             root = root[: -len(suffix)]
     return root
-
-

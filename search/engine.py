@@ -15,22 +15,25 @@ from whoosh.scoring import BM25F
 from search.analysis import WordTerms, analyze_text
 from search.morphology import family, is_known, normalize
 from search.query import FIELDS, Clause, ParsedQuery, parse
+from search.ranking import BonusQuery
 from search.snippets import highlight, snippet
 from search.spelling import diacritic_variants, has_diacritics
 
 MAX_QUERY_CHARS = 500
+# Queries of at most this many words are keyword queries: they get word families and
+# spelling help; longer ones are questions.
+SHORT_QUERY_WORDS = 4
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
 FEW_RESULTS = 3
 MAX_PAGE_SIZE = 50
 MAX_PREFIX_EXPANSIONS = 20
 MAX_PREFIX_EXTRA_CHARS = 2
-# Ranking = BM25F + a bonus per query word matched + a large bonus when all words match, so
-# articles with all the words always come first and, among partial matches, each extra word
-# matched counts about as much as a strong term match. Measured on PoQuAD test A and the seed
-# queries (python -m search.evaluate): strict AND-then-fallback 0.771 nDCG@10 on a 1000-query
-# sample, plain OR 0.789, this 0.804.
+# Ranking: articles with all the words first (BM25F among them), then partial matches ranked
+# by BM25F + this bonus per query word matched, so each extra word matched counts about as
+# much as a strong term match. Measured on PoQuAD test A and the seed queries (python -m
+# search.evaluate): strict AND with an OR fallback only when AND finds nothing 0.771 nDCG@10
+# on a 1000-query sample, plain OR 0.789, this 0.804.
 COORDINATION_BONUS = 6.0
-ALL_WORDS_BONUS = 1000.0
 BM25_B = 0.75
 BM25_K1 = 1.2
 # A match through the word family only ("bezdomnym" for "bezdomność") counts this much of a
@@ -84,6 +87,33 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class QueryContext:
+    """Facts about the whole query that shape how each word is expanded."""
+
+    short: bool  # a keyword query (few words), not a question
+    typed_diacritics: bool  # the user typed Polish letters somewhere in the query
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """How a query runs: all words required; partial matches ranked by words matched."""
+
+    required: Q.Query
+    partial: Q.Query | None
+    terms: frozenset[str]
+    ctx: QueryContext
+
+
+@dataclass
+class RunResult:
+    hits: list
+    total: int
+    total_all: int
+    terms: frozenset[str]
+    ctx: QueryContext
+
+
 class SearchEngine:
     """Searches the index at a path, picking up rebuilt indexes as they are switched in."""
 
@@ -126,17 +156,18 @@ class SearchEngine:
     def _exists(self, reader, term: str, fields) -> bool:
         return any((f, term) in reader for f in fields)
 
-    def _alternatives(self, reader, word: WordTerms, fields) -> list[str]:
+    def _alternatives(self, reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
         """Index terms that stand for one query word: lemmas, diacritic and name variants."""
-        return [
-            t for t in self._candidates(reader, word, fields) if self._exists(reader, t, fields)
-        ]
+        candidates = self._candidates(reader, word, fields, ctx)
+        return [t for t in candidates if self._exists(reader, t, fields)]
 
-    def _candidates(self, reader, word: WordTerms, fields) -> list[str]:
+    def _candidates(self, reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
         """Terms that may stand for one query word, whether or not the index has them."""
         lower = word.surface.lower()
         candidates = list(word.terms)
-        if not has_diacritics(lower) or not is_known(lower):
+        # Restore diacritics for unknown words, and for any word of a query typed without
+        # Polish letters at all ("swiadczenia socjalne"): then "sad" may well mean "sąd".
+        if not is_known(lower) or not ctx.typed_diacritics:
             for variant in diacritic_variants(lower):
                 candidates.extend(normalize(variant))
         if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:
@@ -172,10 +203,11 @@ class SearchEngine:
                         found.append(other)
         return found
 
-    def _word_query(self, reader, word: WordTerms, fields, terms: set[str]):
-        candidates = self._candidates(reader, word, fields)
+    def _word_query(self, reader, word: WordTerms, fields, terms: set[str], ctx: QueryContext):
+        candidates = self._candidates(reader, word, fields, ctx)
         alternatives = [t for t in candidates if self._exists(reader, t, fields)]
-        relatives = self._family(reader, candidates, fields)
+        # Word families widen short keyword queries; questions have words enough.
+        relatives = self._family(reader, candidates, fields) if ctx.short else []
         terms.update(alternatives, relatives)
         options = [Q.Or([Q.Term(f, t) for f in fields]) for t in alternatives]
         if relatives:
@@ -189,7 +221,7 @@ class SearchEngine:
                 )
                 for start, end, part_terms in word.parts
             ]
-            options.append(self._phrase_query(reader, parts, fields, terms))
+            options.append(self._phrase_query(reader, parts, fields, terms, ctx))
         if not options:
             return Q.NullQuery
         if len(options) == 1:
@@ -198,13 +230,13 @@ class SearchEngine:
         # often wrong) dictionary reading; the sum would reward ambiguity itself.
         return Q.Or(options, boost=1.0 / len(options))
 
-    def _phrase_query(self, reader, words: list[WordTerms], fields, terms: set[str]):
+    def _phrase_query(self, reader, words: list[WordTerms], fields, terms: set[str], ctx):
         """Words in adjacent positions, each by its own forms (not its word family)."""
         per_field = []
         for f in fields:
             steps = []
             for word in words:
-                alternatives = self._alternatives(reader, word, (f,))
+                alternatives = self._alternatives(reader, word, (f,), ctx)
                 terms.update(alternatives)
                 steps.append(
                     Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery
@@ -212,44 +244,45 @@ class SearchEngine:
             per_field.append(Q.Sequence(steps))
         return Q.Or(per_field)
 
-    def _clause_query(self, reader, clause: Clause, terms: set[str]):
+    def _clause_query(self, reader, clause: Clause, terms: set[str], ctx: QueryContext):
         fields = (clause.field,) if clause.field else FIELDS
         words = analyze_text(clause.text)
         if not words:
             return None  # only stop words: nothing to require
         if clause.phrase and len(words) > 1:
-            return self._phrase_query(reader, words, fields, terms)
-        parts = [self._word_query(reader, word, fields, terms) for word in words]
+            return self._phrase_query(reader, words, fields, terms, ctx)
+        parts = [self._word_query(reader, word, fields, terms, ctx) for word in words]
         return parts[0] if len(parts) == 1 else Q.And(parts)
 
-    def build_query(self, reader, parsed: ParsedQuery):
-        """Turn a parsed query into a Whoosh query; also return the terms to highlight.
-
-        Returns (ranking query, all-words query, terms). The all-words query is None for a
-        single required group.
-        """
+    def build_query(self, reader, parsed: ParsedQuery) -> QueryPlan:
+        """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
+        words = [w for c in parsed.clauses for w in analyze_text(c.text)]
+        ctx = QueryContext(
+            short=len(words) <= SHORT_QUERY_WORDS,
+            typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),
+        )
         terms: set[str] = set()
         groups = []
         for group in parsed.groups:
-            clauses = [q for c in group if (q := self._clause_query(reader, c, terms)) is not None]
+            clauses = [
+                q for c in group if (q := self._clause_query(reader, c, terms, ctx)) is not None
+            ]
             if clauses:
                 groups.append(clauses[0] if len(clauses) == 1 else Q.Or(clauses))
-        excluded = [q for c in parsed.excluded if (q := self._clause_query(reader, c, set()))]
-        all_words = None
+        excluded = [
+            q for c in parsed.excluded if (q := self._clause_query(reader, c, set(), ctx))
+        ]
         if not groups:
-            query = Q.Every() if excluded else Q.NullQuery
-        elif len(groups) == 1:
-            query = groups[0]
+            required = Q.Every() if excluded else Q.NullQuery
         else:
-            all_words = Q.And(groups)
-            bonus = self.coordination_bonus
-            ranked = [Q.Or([g, Q.ConstantScoreQuery(g, bonus)]) for g in groups]
-            ranked.append(Q.ConstantScoreQuery(all_words, ALL_WORDS_BONUS))
-            query = Q.Or(ranked)
+            required = groups[0] if len(groups) == 1 else Q.And(groups)
+        partial = None
+        if len(groups) > 1:
+            partial = Q.Or([BonusQuery(g, self.coordination_bonus) for g in groups])
         if excluded:
-            query = Q.AndNot(query, Q.Or(excluded))
-            all_words = Q.AndNot(all_words, Q.Or(excluded)) if all_words is not None else None
-        return query, all_words, frozenset(terms)
+            required = Q.AndNot(required, Q.Or(excluded))
+            partial = Q.AndNot(partial, Q.Or(excluded)) if partial is not None else None
+        return QueryPlan(required, partial, frozenset(terms), ctx)
 
     # -- searching ------------------------------------------------------------------------
     @staticmethod
@@ -266,15 +299,30 @@ class SearchEngine:
             raise QueryError(f"per_page must be between 1 and {MAX_PAGE_SIZE}.")
         return text
 
-    def _run(self, searcher, parsed: ParsedQuery, page: int, per_page: int):
-        """Search one parsed query: (results page, terms, number of all-words matches)."""
-        query, all_words, terms = self.build_query(searcher.reader(), parsed)
-        results = searcher.search_page(query, page, pagelen=per_page)
-        if all_words is None:
-            total_all = results.total
-        else:
-            total_all = searcher.search(all_words, limit=1, scored=False).estimated_length()
-        return results, terms, total_all
+    def _run(self, searcher, parsed: ParsedQuery, page: int, per_page: int) -> RunResult:
+        """Run a parsed query: articles with all the words first, then partial matches.
+
+        The all-words query (an AND: cheap, it skips through posting lists) runs first; the
+        partial-match query (an OR with a bonus per matched word) only when the requested
+        page reaches past the complete matches, masking those out.
+        """
+        plan = self.build_query(searcher.reader(), parsed)
+        start, end = (page - 1) * per_page, page * per_page
+        complete = searcher.search(plan.required, limit=end)
+        total_all = len(complete)
+        hits = list(complete)[start:end]
+        total = total_all
+        if plan.partial is not None:
+            # Complete matches score highest in the partial query too: fetch enough to drop
+            # them and still fill the page (no Whoosh mask: counting with one is very slow).
+            rest = searcher.search(plan.partial, limit=end + total_all)
+            total = max(total_all, len(rest))
+            need = end - total_all
+            if need > 0:
+                seen = {hit.docnum for hit in complete}
+                partial_hits = [hit for hit in rest if hit.docnum not in seen]
+                hits += partial_hits[max(0, start - total_all) : need]
+        return RunResult(hits, total, total_all, plan.terms, plan.ctx)
 
     def search(
         self, text: str, page: int = 1, per_page: int = 10, snippets: bool = True
@@ -284,60 +332,67 @@ class SearchEngine:
         text = self.validate(text, page, per_page)
         searcher = self._searcher()
         parsed = parse(text)
-        results, terms, total_all = self._run(searcher, parsed, page, per_page)
-        suggestion = self.suggest(searcher, parsed) if total_all < FEW_RESULTS else None
+        run = self._run(searcher, parsed, page, per_page)
+        suggestion = None
         corrected = False
-        if suggestion and total_all == 0:
+        if run.total_all < FEW_RESULTS and run.ctx.short:
+            suggestion = self.suggest(searcher.reader(), parsed)
+        if suggestion and run.total_all == 0:
             # Nothing has all the words: show the corrected query's results if it does better.
-            retry, retry_terms, retry_all = self._run(searcher, parse(suggestion), page, per_page)
-            if retry_all > 0 or (retry.total and not results.total):
-                results, terms, total_all, corrected = retry, retry_terms, retry_all, True
+            retry = self._run(searcher, parse(suggestion), page, per_page)
+            if retry.total_all > 0 or (retry.total and not run.total):
+                run, corrected = retry, True
         result = SearchResult(
             query=text,
-            total=results.total,
+            total=run.total,
             page=page,
             per_page=per_page,
             suggestion=suggestion,
             corrected=corrected,
-            total_all_words=total_all,
-            terms=terms,
+            total_all_words=run.total_all,
+            terms=run.terms,
         )
-        if results.pagenum == page:  # search_page clamps past-the-end pages to the last one
-            for hit in results:
-                result.hits.append(
-                    Hit(
-                        id=hit["id"],
-                        title=hit["title"],
-                        date=hit.get("date") or None,
-                        source=hit["source"],
-                        score=round(float(hit.score), 4),
-                        snippet=str(snippet(hit["body"], terms)) if snippets else "",
-                    )
+        for hit in run.hits:
+            result.hits.append(
+                Hit(
+                    id=hit["id"],
+                    title=hit["title"],
+                    date=hit.get("date") or None,
+                    source=hit["source"],
+                    score=round(float(hit.score), 4),
+                    snippet=str(snippet(hit["body"], run.terms)) if snippets else "",
                 )
+            )
         result.seconds = time.perf_counter() - started
         return result
 
-    def suggest(self, searcher, parsed: ParsedQuery) -> str | None:
+    def _corrections(self, reader, word: str) -> str | None:
+        """The index term closest to a word (edit distance 1, else 2), the most frequent first."""
+        for maxdist in (1, 2):
+            found: dict[str, int] = {}
+            # Per segment: a segment reader walks its term index with a Levenshtein automaton,
+            # the multi-segment reader would compare every term.
+            for leaf, _ in reader.leaf_readers():
+                for term in leaf.terms_within("body", word, maxdist, prefix=1):
+                    found[term] = found.get(term, 0) + leaf.doc_frequency("body", term)
+            if found:
+                return max(sorted(found), key=found.get)
+        return None
+
+    def suggest(self, reader, parsed: ParsedQuery) -> str | None:
         """A corrected query when some words are not in the index but close to words that are."""
-        reader = searcher.reader()
-        corrector = searcher.corrector("body")
-        changed = False
+        ctx = QueryContext(short=True, typed_diacritics=False)
         replaced: dict[str, str] = {}
         for clause in parsed.clauses:
             for word in analyze_text(clause.text):
-                if self._alternatives(reader, word, FIELDS):
+                if self._alternatives(reader, word, FIELDS, ctx):
                     continue
-                lower = word.surface.lower()
-                for maxdist in (1, 2):
-                    found = corrector.suggest(lower, limit=1, maxdist=maxdist, prefix=1)
-                    if found:
-                        fix = found[0]
-                        if word.surface[:1].isupper():
-                            fix = fix[:1].upper() + fix[1:]
-                        replaced[word.surface] = fix
-                        changed = True
-                        break
-        if not changed:
+                fix = self._corrections(reader, word.surface.lower())
+                if fix:
+                    if word.surface[:1].isupper():
+                        fix = fix[:1].upper() + fix[1:]
+                    replaced[word.surface] = fix
+        if not replaced:
             return None
         out = parsed.display()
         for old, new in replaced.items():
@@ -359,7 +414,7 @@ class SearchEngine:
             "body": fields["body"],
         }
         if highlight_query and highlight_query.strip() and len(highlight_query) <= MAX_QUERY_CHARS:
-            _, _, terms = self.build_query(searcher.reader(), parse(highlight_query))
+            terms = self.build_query(searcher.reader(), parse(highlight_query)).terms
             article["title_html"] = str(highlight(fields["title"], terms))
             article["body_html"] = [str(highlight(p, terms)) for p in fields["body"].split("\n\n")]
         return article

@@ -7,7 +7,7 @@ CORPUS ?= corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index rebuild eval bench lint clean
+.PHONY: serve test index rebuild update eval bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ index: $(INDEX)
 rebuild: $(VENV)/.installed
 	$(PY) -m indexer rebuild --corpus $(CORPUS) --index $(INDEX)
 
+update: $(VENV)/.installed
+	$(PY) -m indexer update --corpus $(CORPUS) --index $(INDEX)
+
 serve: $(VENV)/.installed $(INDEX)
 	$(PY) -m web --index $(INDEX) --host $(HOST) --port $(PORT)
 
@@ -37,6 +40,12 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+SIZES ?= 2000,20000,100000
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m benchmarks.run --sizes $(SIZES)
 
 SHARED ?= ../shared/relevance
 eval: $(VENV)/.installed

@@ -23,27 +23,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def rebuild(corpus: Path, index: Path, env: dict) -> None:
+    """Rebuild through the command line, in a process of its own, as an administrator would."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "indexer",
+        "rebuild",
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+    ]
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT, capture_output=True)
+
+
 @pytest.fixture()
 def server(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "indexer",
-            "rebuild",
-            "--corpus",
-            str(corpus),
-            "--index",
-            str(index),
-        ],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-    )
+    rebuild(corpus, index, env)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "web", "--index", str(index), "--port", str(port), "--workers", "2"],
@@ -84,22 +84,7 @@ def test_rebuild_while_serving_fails_no_request(server):
         t.start()
     try:
         Path(corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "indexer",
-                "rebuild",
-                "--corpus",
-                str(corpus),
-                "--index",
-                str(index),
-            ],
-            check=True,
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-        )
+        rebuild(corpus, index, env)
         time.sleep(1.0)
     finally:
         stop.set()

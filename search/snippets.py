@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from markupsafe import Markup, escape
 
-from search.analysis import analyze_text
+from search.analysis import WORD_RE, surface_terms
 
 SNIPPET_CHARS = 260
 CONTEXT_BEFORE = 70
@@ -20,16 +20,21 @@ MAX_FRAGMENTS = 2
 
 def match_spans(text: str, terms: Collection[str]) -> list[tuple[int, int, frozenset[str]]]:
     """Character spans of the words in text that match the terms, with the terms matched."""
+    terms = terms if isinstance(terms, frozenset | set) else frozenset(terms)
     spans = []
-    for word in analyze_text(text):
-        hit = set(word.terms).intersection(terms)
-        if hit:
-            spans.append((word.start, word.end, frozenset(hit)))
+    for match in WORD_RE.finditer(text):
+        found = surface_terms(match.group())  # memoised per word as written
+        if found is None:
             continue
-        for start, end, part_terms in word.parts:
-            part_hit = set(part_terms).intersection(terms)
+        word_terms, parts = found
+        hit = terms.intersection(word_terms)
+        if hit:
+            spans.append((match.start(), match.end(), frozenset(hit)))
+            continue
+        for begin, end, part_terms in parts:
+            part_hit = terms.intersection(part_terms)
             if part_hit:
-                spans.append((start, end, frozenset(part_hit)))
+                spans.append((match.start() + begin, match.start() + end, frozenset(part_hit)))
     return spans
 
 

@@ -308,14 +308,17 @@ class SearchEngine:
         """
         plan = self.build_query(searcher.reader(), parsed)
         start, end = (page - 1) * per_page, page * per_page
-        complete = searcher.search(plan.required, limit=end)
+        # optimize=False: Whoosh then counts matches while collecting them; with its block
+        # skipping on, len() needs a second pass, which cost more than the skipping saved
+        # (keyword p95 288 -> 134 ms, questions 557 -> 299 ms at 20k articles).
+        complete = searcher.search(plan.required, limit=end, optimize=False)
         total_all = len(complete)
         hits = list(complete)[start:end]
         total = total_all
         if plan.partial is not None:
             # Complete matches score highest in the partial query too: fetch enough to drop
             # them and still fill the page (no Whoosh mask: counting with one is very slow).
-            rest = searcher.search(plan.partial, limit=end + total_all)
+            rest = searcher.search(plan.partial, limit=end + total_all, optimize=False)
             total = max(total_all, len(rest))
             need = end - total_all
             if need > 0:

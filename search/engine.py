@@ -165,9 +165,9 @@ class SearchEngine:
         """Terms that may stand for one query word, whether or not the index has them."""
         lower = word.surface.lower()
         candidates = list(word.terms)
-        # Restore diacritics for unknown words, and for any word of a query typed without
-        # Polish letters at all ("swiadczenia socjalne"): then "sad" may well mean "sąd".
-        if not is_known(lower) or not ctx.typed_diacritics:
+        # Restore diacritics for unknown words, and for any word of a keyword query typed
+        # without Polish letters at all ("swiadczenia socjalne"): then "sad" may mean "sąd".
+        if not is_known(lower) or not (ctx.typed_diacritics or not ctx.short):
             for variant in diacritic_variants(lower):
                 candidates.extend(normalize(variant))
         if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:

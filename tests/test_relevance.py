@@ -1,7 +1,7 @@
 """Relevance floors: the harness on the judged development sets (just under what we reach).
 
 Measured (python -m search.evaluate, full runs: ``make eval``): seed-dev nDCG@10 1.000 with no
-zero-result query; PoQuAD test A nDCG@10 0.784 / MRR 0.747 (all 3,501 questions), 0.799 / 0.763
+zero-result query; PoQuAD test A nDCG@10 0.785 / MRR 0.748 (all 3,501 questions), 0.799 / 0.763
 on the fixed 300-question sample used here.
 """
 

@@ -9,37 +9,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import query as Q
 from whoosh.scoring import BM25F
 
-from search.analysis import WordTerms, analyze_text
-from search.morphology import family, is_known, normalize
-from search.query import FIELDS, Clause, ParsedQuery, parse
-from search.ranking import BonusQuery
+from search.analysis import analyze_text
+from search.planner import (
+    COORDINATION_BONUS,
+    QueryContext,
+    alternatives,
+    build_query,
+)
+from search.query import FIELDS, ParsedQuery, parse
 from search.snippets import highlight, snippet
-from search.spelling import diacritic_variants, has_diacritics
 
 MAX_QUERY_CHARS = 500
-# Queries of at most this many words are keyword queries: they get word families and
-# spelling help; longer ones are questions.
-SHORT_QUERY_WORDS = 4
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
 FEW_RESULTS = 3
 MAX_PAGE_SIZE = 50
-MAX_PREFIX_EXPANSIONS = 20
-MAX_PREFIX_EXTRA_CHARS = 2
-# Ranking: articles with all the words first (BM25F among them), then partial matches ranked
-# by BM25F + this bonus per query word matched, so each extra word matched counts about as
-# much as a strong term match. Measured on PoQuAD test A and the seed queries (python -m
-# search.evaluate): strict AND with an OR fallback only when AND finds nothing 0.771 nDCG@10
-# on a 1000-query sample, plain OR 0.789, this 0.804.
-COORDINATION_BONUS = 6.0
 BM25_B = 0.75
 BM25_K1 = 1.2
-# A match through the word family only ("bezdomnym" for "bezdomność") counts this much of a
-# match of the word itself.
-FAMILY_WEIGHT = 0.5
-MAX_FAMILY_SCAN = 300
 
 
 class QueryError(ValueError):
@@ -85,24 +72,6 @@ class SearchResult:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-@dataclass(frozen=True)
-class QueryContext:
-    """Facts about the whole query that shape how each word is expanded."""
-
-    short: bool  # a keyword query (few words), not a question
-    typed_diacritics: bool  # the user typed Polish letters somewhere in the query
-
-
-@dataclass(frozen=True)
-class QueryPlan:
-    """How a query runs: all words required; partial matches ranked by words matched."""
-
-    required: Q.Query
-    partial: Q.Query | None
-    terms: frozenset[str]
-    ctx: QueryContext
 
 
 @dataclass
@@ -153,137 +122,6 @@ class SearchEngine:
         return self._searcher().doc_count()
 
     # -- query construction ---------------------------------------------------------------
-    def _exists(self, reader, term: str, fields) -> bool:
-        return any((f, term) in reader for f in fields)
-
-    def _alternatives(self, reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
-        """Index terms that stand for one query word: lemmas, diacritic and name variants."""
-        candidates = self._candidates(reader, word, fields, ctx)
-        return [t for t in candidates if self._exists(reader, t, fields)]
-
-    def _candidates(self, reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
-        """Terms that may stand for one query word, whether or not the index has them."""
-        lower = word.surface.lower()
-        candidates = list(word.terms)
-        # Restore diacritics for unknown words, and for any word of a keyword query typed
-        # without Polish letters at all ("swiadczenia socjalne"): then "sad" may mean "sąd".
-        if not is_known(lower) or not (ctx.typed_diacritics or not ctx.short):
-            for variant in diacritic_variants(lower):
-                candidates.extend(normalize(variant))
-        if not is_known(lower) and lower.isalpha() and len(word.terms[0]) >= 4:
-            # Unknown words (names): other endings of the same stem found in the index, and
-            # the word without a short case ending ("Öndera" finds "Önder").
-            stem = word.terms[0]
-            for cut in range(1, MAX_PREFIX_EXTRA_CHARS + 1):
-                if len(lower) - cut >= 4:
-                    candidates.append(lower[:-cut])
-            for f in fields:
-                for raw in reader.expand_prefix(f, stem):
-                    term = raw.decode("utf-8")
-                    if len(term) - len(stem) > MAX_PREFIX_EXTRA_CHARS:
-                        continue
-                    candidates.append(term)
-                    if len(candidates) > MAX_PREFIX_EXPANSIONS:
-                        break
-        return list(dict.fromkeys(candidates))
-
-    def _family(self, reader, exact: list[str], fields) -> list[str]:
-        """Other lemmas of the index in the same word family as the word's own terms."""
-        found: list[str] = []
-        for term in exact:
-            key = family(term)
-            if not key:
-                continue
-            for f in fields:
-                for n, raw in enumerate(reader.expand_prefix(f, key)):
-                    if n >= MAX_FAMILY_SCAN:
-                        break
-                    other = raw.decode("utf-8")
-                    if other not in exact and other not in found and family(other) == key:
-                        found.append(other)
-        return found
-
-    def _word_query(self, reader, word: WordTerms, fields, terms: set[str], ctx: QueryContext):
-        candidates = self._candidates(reader, word, fields, ctx)
-        alternatives = [t for t in candidates if self._exists(reader, t, fields)]
-        # Word families widen short keyword queries; questions have words enough.
-        relatives = self._family(reader, candidates, fields) if ctx.short else []
-        terms.update(alternatives, relatives)
-        options = [Q.Or([Q.Term(f, t) for f in fields]) for t in alternatives]
-        if relatives:
-            family_terms = [Q.Term(f, t) for t in relatives for f in fields]
-            options.append(Q.Or(family_terms, boost=FAMILY_WEIGHT))
-        if word.parts:
-            # The parts of a glued word were adjacent words: match them as a phrase.
-            parts = [
-                WordTerms(
-                    word.surface[start - word.start : end - word.start], start, end, part_terms
-                )
-                for start, end, part_terms in word.parts
-            ]
-            options.append(self._phrase_query(reader, parts, fields, terms, ctx))
-        if not options:
-            return Q.NullQuery
-        if len(options) == 1:
-            return options[0]
-        # The mean over a word's readings: taking the max would reward its rarest (and most
-        # often wrong) dictionary reading; the sum would reward ambiguity itself.
-        return Q.Or(options, boost=1.0 / len(options))
-
-    def _phrase_query(self, reader, words: list[WordTerms], fields, terms: set[str], ctx):
-        """Words in adjacent positions, each by its own forms (not its word family)."""
-        per_field = []
-        for f in fields:
-            steps = []
-            for word in words:
-                alternatives = self._alternatives(reader, word, (f,), ctx)
-                terms.update(alternatives)
-                steps.append(
-                    Q.Or([Q.Term(f, t) for t in alternatives]) if alternatives else Q.NullQuery
-                )
-            per_field.append(Q.Sequence(steps))
-        return Q.Or(per_field)
-
-    def _clause_query(self, reader, clause: Clause, terms: set[str], ctx: QueryContext):
-        fields = (clause.field,) if clause.field else FIELDS
-        words = analyze_text(clause.text)
-        if not words:
-            return None  # only stop words: nothing to require
-        if clause.phrase and len(words) > 1:
-            return self._phrase_query(reader, words, fields, terms, ctx)
-        parts = [self._word_query(reader, word, fields, terms, ctx) for word in words]
-        return parts[0] if len(parts) == 1 else Q.And(parts)
-
-    def build_query(self, reader, parsed: ParsedQuery) -> QueryPlan:
-        """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
-        words = [w for c in parsed.clauses for w in analyze_text(c.text)]
-        ctx = QueryContext(
-            short=len(words) <= SHORT_QUERY_WORDS,
-            typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),
-        )
-        terms: set[str] = set()
-        groups = []
-        for group in parsed.groups:
-            clauses = [
-                q for c in group if (q := self._clause_query(reader, c, terms, ctx)) is not None
-            ]
-            if clauses:
-                groups.append(clauses[0] if len(clauses) == 1 else Q.Or(clauses))
-        excluded = [
-            q for c in parsed.excluded if (q := self._clause_query(reader, c, set(), ctx))
-        ]
-        if not groups:
-            required = Q.Every() if excluded else Q.NullQuery
-        else:
-            required = groups[0] if len(groups) == 1 else Q.And(groups)
-        partial = None
-        if len(groups) > 1:
-            partial = Q.Or([BonusQuery(g, self.coordination_bonus) for g in groups])
-        if excluded:
-            required = Q.AndNot(required, Q.Or(excluded))
-            partial = Q.AndNot(partial, Q.Or(excluded)) if partial is not None else None
-        return QueryPlan(required, partial, frozenset(terms), ctx)
-
     # -- searching ------------------------------------------------------------------------
     @staticmethod
     def validate(text: str | None, page: int, per_page: int) -> str:
@@ -306,7 +144,7 @@ class SearchEngine:
         partial-match query (an OR with a bonus per matched word) only when the requested
         page reaches past the complete matches, masking those out.
         """
-        plan = self.build_query(searcher.reader(), parsed)
+        plan = build_query(searcher.reader(), parsed, self.coordination_bonus)
         start, end = (page - 1) * per_page, page * per_page
         # optimize=False: Whoosh then counts matches while collecting them; with its block
         # skipping on, len() needs a second pass, which cost more than the skipping saved
@@ -388,7 +226,7 @@ class SearchEngine:
         replaced: dict[str, str] = {}
         for clause in parsed.clauses:
             for word in analyze_text(clause.text):
-                if self._alternatives(reader, word, FIELDS, ctx):
+                if alternatives(reader, word, FIELDS, ctx):
                     continue
                 fix = self._corrections(reader, word.surface.lower())
                 if fix:
@@ -417,7 +255,7 @@ class SearchEngine:
             "body": fields["body"],
         }
         if highlight_query and highlight_query.strip() and len(highlight_query) <= MAX_QUERY_CHARS:
-            terms = self.build_query(searcher.reader(), parse(highlight_query)).terms
+            terms = build_query(searcher.reader(), parse(highlight_query)).terms
             article["title_html"] = str(highlight(fields["title"], terms))
             article["body_html"] = [str(highlight(p, terms)) for p in fields["body"].split("\n\n")]
         return article

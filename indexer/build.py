@@ -364,9 +364,3 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
             )
 
         return _build_and_switch(index, work)
-
-
-def index_exists(index: Path) -> bool:
-    """Whether a complete index is in place at this path."""
-    build = current_build(index)
-    return build is not None and whoosh_index.exists_in(str(build), indexname=INDEX_NAME)

@@ -84,10 +84,11 @@ def fingerprint(data: bytes) -> str:
 def parse_document(text: str, source: str) -> list[Article]:
     """Split a document's text into articles with ids, institution and dates."""
     doc = segment(text)
-    year = document_year([a.body for a in doc.articles])
+    bodies = [raw.body for raw in doc.articles]
+    year = document_year(bodies)
     seen: dict[str, int] = {}
     articles = []
-    for raw in doc.articles:
+    for raw, body in zip(doc.articles, bodies, strict=True):
         occurrence = seen.get(raw.title, 0)
         seen[raw.title] = occurrence + 1
         articles.append(
@@ -96,8 +97,8 @@ def parse_document(text: str, source: str) -> list[Article]:
                 source=source,
                 institution=doc.institution,
                 title=raw.title,
-                date=find_date(raw.body, year),
-                body=raw.body,
+                date=find_date(body, year),
+                body=body,
             )
         )
     return articles

@@ -78,11 +78,10 @@ def _get_snowball():
     return _snowball
 
 
-def warm_up(stemmer: bool = True) -> None:
-    """Load the dictionary (and the stemmer's table) now rather than on the first query."""
+def warm_up() -> None:
+    """Load the dictionary and the stemmer's table now rather than on the first query."""
     lemmas("kraków")
-    if stemmer:
-        _get_stemmer()
+    _get_stemmer()
 
 
 def fold(text: str) -> str:

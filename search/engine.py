@@ -8,16 +8,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
+from search.executor import NONE, Executor, difference
 from search.planner import (
     COORDINATION_BONUS,
     QueryContext,
     alternatives,
     build_query,
 )
+from search.postings import IndexView
 from search.query import FIELDS, ParsedQuery, parse
 from search.snippets import highlight, snippet
 
@@ -63,6 +66,9 @@ class SearchResult:
     total_all_words: int = 0  # hits with every query word; they rank before partial matches
     terms: frozenset[str] = frozenset()
     seconds: float = 0.0
+    filters: Filters = field(default_factory=lambda: Filters())
+    years: list[Facet] = field(default_factory=list)  # counts for the query (source applied)
+    sources: list[Facet] = field(default_factory=list)  # counts for the query (year applied)
 
     @property
     def partial(self) -> bool:
@@ -74,13 +80,39 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing and ordering of a result list; all optional."""
+
+    year: int | None = None  # 0: articles without a known year
+    source: str | None = None
+    sort: str = "relevance"
+
+
+@dataclass
+class Facet:
+    value: str  # year ("" when unknown) or source file name
+    count: int
+
+
 @dataclass
 class RunResult:
-    hits: list
+    hits: list  # docnums of the requested page, in order
+    scores: list
     total: int
     total_all: int
     terms: frozenset[str]
     ctx: QueryContext
+    years: list[Facet] = field(default_factory=list)
+    sources: list[Facet] = field(default_factory=list)
+
+
+def _facet(values: np.ndarray) -> list[tuple[int, int]]:
+    found, counts = np.unique(values, return_counts=True)
+    return list(zip(found.tolist(), counts.tolist(), strict=False))
 
 
 class SearchEngine:
@@ -89,11 +121,17 @@ class SearchEngine:
     def __init__(self, index_path: str | Path):
         self.index_path = Path(index_path)
         self._local = threading.local()
+        self._views: dict[Path, IndexView] = {}
+        self._views_lock = threading.Lock()
         self.coordination_bonus = COORDINATION_BONUS
 
     # -- index access -------------------------------------------------------------------
     def _searcher(self):
         """This thread's searcher on the current build, reopened when the build changes."""
+        return self._state()[1]
+
+    def _state(self):
+        """(build, this thread's searcher, the build's shared IndexView)."""
         try:
             build = self.index_path.resolve(strict=True)
         except OSError as exc:
@@ -106,9 +144,18 @@ class SearchEngine:
                 raise IndexUnavailableError(f"no index at {self.index_path}")
             ix = whoosh_index.open_dir(str(build))
             searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-            state = (build, searcher)
+            state = (build, searcher, self._view(build, ix))
             self._local.state = state
-        return state[1]
+        return state
+
+    def _view(self, build: Path, ix) -> IndexView:
+        """The build's posting arrays and columns, one per process, shared by threads."""
+        with self._views_lock:
+            view = self._views.get(build)
+            if view is None:
+                view = IndexView(ix.reader(), FIELDS, BM25_B, BM25_K1)
+                self._views = {build: view}  # the previous build's view goes with its threads
+            return view
 
     def manifest(self) -> dict:
         """The current build's manifest (counts, build time), {} when missing."""
@@ -137,50 +184,96 @@ class SearchEngine:
             raise QueryError(f"per_page must be between 1 and {MAX_PAGE_SIZE}.")
         return text
 
-    def _run(self, searcher, parsed: ParsedQuery, page: int, per_page: int) -> RunResult:
+    def _run(
+        self, state, parsed: ParsedQuery, page: int, per_page: int, filters: Filters
+    ) -> RunResult:
         """Run a parsed query: articles with all the words first, then partial matches.
 
-        The all-words query (an AND: cheap, it skips through posting lists) runs first; the
-        partial-match query (an OR with a bonus per matched word) only when the requested
-        page reaches past the complete matches, masking those out.
+        Both the all-words query (an AND) and the partial-match one (an OR with a bonus per
+        matched word) are evaluated in full over cached posting arrays (search.executor), so
+        totals, facet counts and date order cover every match, not just the first page.
         """
+        _, searcher, view = state
         plan = build_query(searcher.reader(), parsed, self.coordination_bonus)
-        start, end = (page - 1) * per_page, page * per_page
-        # optimize=False: Whoosh then counts matches while collecting them; with its block
-        # skipping on, len() needs a second pass, which cost more than the skipping saved
-        # (keyword p95 288 -> 134 ms, questions 557 -> 299 ms at 20k articles).
-        complete = searcher.search(plan.required, limit=end, optimize=False)
-        total_all = len(complete)
-        hits = list(complete)[start:end]
-        total = total_all
+        executor = Executor(view, searcher)
+        complete = executor.run(plan.required)
+        rest = NONE
         if plan.partial is not None:
-            # Complete matches score highest in the partial query too: fetch enough to drop
-            # them and still fill the page (no Whoosh mask: counting with one is very slow).
-            rest = searcher.search(plan.partial, limit=end + total_all, optimize=False)
-            total = max(total_all, len(rest))
-            need = end - total_all
-            if need > 0:
-                seen = {hit.docnum for hit in complete}
-                partial_hits = [hit for hit in rest if hit.docnum not in seen]
-                hits += partial_hits[max(0, start - total_all) : need]
-        return RunResult(hits, total, total_all, plan.terms, plan.ctx)
+            rest = difference(executor.run(plan.partial), complete)
+        years, sources = view.column("year"), view.column("source")
+        names = view.column("source_names")
+        source_code = names.index(filters.source) if filters.source in names else -2
+        year_ok = (lambda ids: years[ids] == filters.year) if filters.year is not None else None
+        source_ok = (lambda ids: sources[ids] == source_code) if filters.source else None
+        everything = np.concatenate([complete.ids, rest.ids])
+        facet_years = _facet(
+            years[everything[source_ok(everything)]] if source_ok else years[everything]
+        )
+        facet_sources = _facet(
+            sources[everything[year_ok(everything)]] if year_ok else sources[everything]
+        )
+        for ok in (year_ok, source_ok):
+            if ok is not None:
+                complete, rest = complete.where(ok(complete.ids)), rest.where(ok(rest.ids))
+        start, end = (page - 1) * per_page, page * per_page
+        ordered_ids, ordered_scores = [], []
+        for matches in (complete, rest):
+            if len(ordered_ids) >= end or not len(matches):
+                continue
+            key = None
+            if filters.sort != "relevance":
+                rank = view.column("date_rank")[matches.ids]
+                # Newest first, or oldest first; undated articles last either way.
+                key = (
+                    rank
+                    if filters.sort == "newest"
+                    else np.where(rank >= 0, len(view.column("date")) - rank, -1)
+                )
+            order = matches.top(end - len(ordered_ids), key)
+            ordered_ids += matches.ids[order].tolist()
+            ordered_scores += matches.scores[order].tolist()
+        return RunResult(
+            hits=ordered_ids[start:end],
+            scores=ordered_scores[start:end],
+            total=len(complete) + len(rest),
+            total_all=len(complete),
+            terms=plan.terms,
+            ctx=plan.ctx,
+            years=sorted(
+                (Facet(str(v) if v else "", c) for v, c in facet_years),
+                key=lambda f: f.value or "0",
+                reverse=True,
+            ),
+            sources=sorted(
+                (Facet(names[v], c) for v, c in facet_sources if v >= 0), key=lambda f: f.value
+            ),
+        )
 
     def search(
-        self, text: str, page: int = 1, per_page: int = 10, snippets: bool = True
+        self,
+        text: str,
+        page: int = 1,
+        per_page: int = 10,
+        snippets: bool = True,
+        filters: Filters | None = None,
     ) -> SearchResult:
         """Return the page of ranked, highlighted hits for a query string."""
         started = time.perf_counter()
         text = self.validate(text, page, per_page)
-        searcher = self._searcher()
+        filters = filters or Filters()
+        if filters.sort not in SORTS:
+            raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
+        state = self._state()
+        searcher = state[1]
         parsed = parse(text)
-        run = self._run(searcher, parsed, page, per_page)
+        run = self._run(state, parsed, page, per_page, filters)
         suggestion = None
         corrected = False
         if run.total_all < FEW_RESULTS and run.ctx.short:
-            suggestion = self.suggest(searcher.reader(), parsed)
+            suggestion = self.suggest(state, parsed)
         if suggestion and run.total_all == 0:
             # Nothing has all the words: show the corrected query's results if it does better.
-            retry = self._run(searcher, parse(suggestion), page, per_page)
+            retry = self._run(state, parse(suggestion), page, per_page, filters)
             if retry.total_all > 0 or (retry.total and not run.total):
                 run, corrected = retry, True
         result = SearchResult(
@@ -192,43 +285,38 @@ class SearchEngine:
             corrected=corrected,
             total_all_words=run.total_all,
             terms=run.terms,
+            filters=filters,
+            years=run.years,
+            sources=run.sources,
         )
-        for hit in run.hits:
+        for docnum, score in zip(run.hits, run.scores, strict=False):
+            stored = searcher.stored_fields(docnum)
             result.hits.append(
                 Hit(
-                    id=hit["id"],
-                    title=hit["title"],
-                    date=hit.get("date") or None,
-                    source=hit["source"],
-                    score=round(float(hit.score), 4),
-                    snippet=str(snippet(hit["body"], run.terms)) if snippets else "",
+                    id=stored["id"],
+                    title=stored["title"],
+                    date=stored.get("date") or None,
+                    source=stored["source"],
+                    score=round(float(score), 4),
+                    snippet=str(snippet(stored["body"], run.terms)) if snippets else "",
                 )
             )
         result.seconds = time.perf_counter() - started
         return result
 
-    def _corrections(self, reader, word: str) -> str | None:
-        """The index term closest to a word (edit distance 1, else 2), the most frequent first."""
-        for maxdist in (1, 2):
-            found: dict[str, int] = {}
-            # Per segment: a segment reader walks its term index with a Levenshtein automaton,
-            # the multi-segment reader would compare every term.
-            for leaf, _ in reader.leaf_readers():
-                for term in leaf.terms_within("body", word, maxdist, prefix=1):
-                    found[term] = found.get(term, 0) + leaf.doc_frequency("body", term)
-            if found:
-                return max(sorted(found), key=found.get)
-        return None
-
-    def suggest(self, reader, parsed: ParsedQuery) -> str | None:
+    def suggest(self, state, parsed: ParsedQuery) -> str | None:
         """A corrected query when some words are not in the index but close to words that are."""
+        _, searcher, view = state
+        reader = searcher.reader()
         ctx = QueryContext(short=True, typed_diacritics=False)
         replaced: dict[str, str] = {}
         for clause in parsed.clauses:
             for word in analyze_text(clause.text):
                 if alternatives(reader, word, FIELDS, ctx):
                     continue
-                fix = self._corrections(reader, word.surface.lower())
+                fix = view.vocabulary().corrections(
+                    word.surface.lower(), lambda term: reader.doc_frequency("body", term)
+                )
                 if fix:
                     if word.surface[:1].isupper():
                         fix = fix[:1].upper() + fix[1:]

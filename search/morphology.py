@@ -32,7 +32,9 @@ STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
 MIN_FAMILY_LEMMA = 6
 
 _lock = threading.Lock()
+_generator_lock = threading.Lock()
 _morfeusz = None
+_generator = None
 _stemmer = None
 _snowball = None
 
@@ -50,6 +52,36 @@ def _get_morfeusz():
                     generate=False, expand_tags=False, case_handling=morfeusz2.IGNORE_CASE
                 )
     return _morfeusz
+
+
+def _generate(lemma: str) -> list[str]:
+    """All inflected forms of a dictionary lemma (Morfeusz's generator), lower-cased."""
+    global _generator
+    with _generator_lock:
+        if _generator is None:
+            import morfeusz2
+
+            _generator = morfeusz2.Morfeusz(analyse=False, generate=True, expand_tags=False)
+        try:
+            return [form[0].lower() for form in _generator.generate(lemma)]
+        except RuntimeError:  # a lemma the generator does not know
+            return []
+
+
+@lru_cache(maxsize=100_000)
+def initials(term: str) -> frozenset[str]:
+    """First letters of every word form that may carry this index term.
+
+    A stem or a lemma usually starts like its forms; suppletive forms do not (rok: lat,
+    człowiek: ludzie, dobry: najlepszy), so the dictionary's generator is asked too. Snippets
+    use this to skip analysing words that cannot match.
+    """
+    found = {term[:1]}
+    if is_known(term) or is_known(term.capitalize()):
+        # Proper nouns are generated from their capitalised lemma only.
+        for lemma in (term, term.capitalize()):
+            found.update(form[:1] for form in _generate(lemma) if form)
+    return frozenset(found)
 
 
 def _get_stemmer():
@@ -81,6 +113,7 @@ def _get_snowball():
 def warm_up() -> None:
     """Load the dictionary and the stemmer's table now rather than on the first query."""
     lemmas("kraków")
+    initials("rok")
     _get_stemmer()
 
 

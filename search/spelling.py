@@ -41,3 +41,30 @@ def diacritic_variants(word: str) -> tuple[str, ...]:
 
 def has_diacritics(word: str) -> bool:
     return fold(word) != word
+
+
+class Vocabulary:
+    """The index's words as written (body lemma lexicon), for typo correction.
+
+    Candidates share the first letter and are at edit distance 1, else 2 (rapidfuzz's
+    compiled Levenshtein over the letter's bucket: ~10 ms at 170k terms, where Whoosh's
+    automaton walk over the term file took ~200 ms). The most frequent candidate wins.
+    """
+
+    def __init__(self, terms):
+        self.buckets: dict[str, list[str]] = {}
+        for term in terms:
+            self.buckets.setdefault(term[:1], []).append(term)
+
+    def corrections(self, word: str, doc_frequency) -> str | None:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        bucket = self.buckets.get(word[:1], [])
+        for maxdist in (1, 2):
+            found = process.extract(
+                word, bucket, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+            )
+            if found:
+                return max(sorted(term for term, _, _ in found), key=doc_frequency)
+        return None

@@ -93,7 +93,7 @@ class Executor:
             return NONE
         if isinstance(q, Q.Every):
             ids = np.flatnonzero(self.view.live).astype(np.int64)
-            return Matches(ids, np.zeros(len(ids)))
+            return Matches(ids, np.ones(len(ids)))  # Whoosh scores Every() 1.0
         return self._whoosh(q)
 
     def _whoosh(self, q) -> Matches:

@@ -1,0 +1,118 @@
+"""The array executor must return exactly what Whoosh's own matchers return, on real indexes."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+
+from indexer.build import rebuild, update
+from search.engine import BM25_B, BM25_K1, Filters, SearchEngine
+from search.executor import Executor
+from search.planner import build_query
+from search.postings import IndexView
+from search.query import FIELDS, parse
+from tests.conftest import copy_corpus
+
+QUERIES = [
+    "bezdomność",
+    "Bruksela Kopenhaga",
+    "wizyta studentów z Danii",
+    "Kopenhaga OR Bruksela",
+    "Niemcy -Hamburg",
+    "NOT Francja",
+    '"Uniwersytet Jagielloński"',
+    "title:Francja",
+    "PomocySpołecznej",
+    "wizytaprzedstawicieli",
+    "Jakie projekty realizował ośrodek pomocy społecznej w Krakowie z partnerami z zagranicy?",
+    "Pustowit",
+]
+
+
+def compare(index_path, queries):
+    ix = whoosh_index.open_dir(str(index_path.resolve()))
+    searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+    executor = Executor(IndexView(ix.reader(), FIELDS, BM25_B, BM25_K1), searcher)
+    checked = 0
+    for text in queries:
+        plan = build_query(searcher.reader(), parse(text))
+        for query in (plan.required, plan.partial):
+            if query is None:
+                continue
+            expected = {h.docnum: h.score for h in searcher.search(query, limit=None)}
+            found = executor.run(query)
+            got = dict(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
+            assert got.keys() == expected.keys(), text
+            for docnum, score in expected.items():
+                assert got[docnum] == pytest.approx(score, rel=1e-5), text
+            checked += len(expected)
+    assert checked > 50  # the table really exercises matches
+
+
+def test_same_matches_and_scores_as_whoosh(index_dir):
+    compare(index_dir, QUERIES)
+
+
+def test_same_after_an_update_leaves_deleted_documents(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8").replace("Wizyta", "Odwiedziny", 1))
+    update(corpus, index)
+    ix = whoosh_index.open_dir(str(index.resolve()))
+    assert ix.reader().has_deletions()  # the edited file's old articles are deleted in place
+    compare(index, QUERIES + ["Odwiedziny", "Wizyta"])
+
+
+# --- filters, date order, facets --------------------------------------------------------
+
+
+def test_year_facet_counts_cover_every_match(engine):
+    result = engine.search("wizyta", per_page=50)
+    assert sum(f.count for f in result.years) == result.total
+    year = next(f for f in result.years if f.value)
+    narrowed = engine.search("wizyta", per_page=50, filters=Filters(year=int(year.value)))
+    assert narrowed.total == year.count
+    assert all((h.date or "").startswith(year.value) for h in narrowed.hits)
+    # The year facet keeps counting every year, so users can switch between them.
+    assert narrowed.years == result.years
+
+
+def test_source_filter_and_facet(engine):
+    result = engine.search("wizyta", per_page=50)
+    assert len(result.sources) >= 2
+    source = result.sources[0]
+    narrowed = engine.search("wizyta", per_page=50, filters=Filters(source=source.value))
+    assert narrowed.total == source.count
+    assert {h.source for h in narrowed.hits} == {source.value}
+    assert engine.search("wizyta", filters=Filters(source="no-such-file.txt")).total == 0
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_order_undated_last(engine, sort):
+    hits = engine.search("wizyta", per_page=50, filters=Filters(sort=sort)).hits
+    dates = [h.date for h in hits if h.date and h.date[:4].isdigit()]
+    assert dates == sorted(dates, reverse=sort == "newest") and len(dates) >= 5
+    dated = [bool(h.date) for h in hits]
+    assert dated == sorted(dated, reverse=True)  # undated articles come last
+
+
+def test_paging_is_consistent(engine):
+    whole = [h.id for h in engine.search("wizyta", per_page=30).hits]
+    pages = [h.id for p in (1, 2, 3) for h in engine.search("wizyta", page=p, per_page=10).hits]
+    assert pages == whole
+
+
+def test_engine_reopens_views_per_build(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    engine = SearchEngine(index)
+    assert engine.search("Islandia").total == 0
+    (corpus / "new.txt").write_text(
+        "Wizyta delegacji z Islandii\n\nGoście z Reykjaviku odwiedzili Kraków.\n", encoding="utf-8"
+    )
+    update(corpus, index)
+    assert engine.search("Islandia").total == 1

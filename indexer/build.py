@@ -34,8 +34,9 @@ from indexer.corpus import (
 )
 from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
 from indexer.writer import segment_writer
-from search.morphology import warm_up
+from search.morphology import remembered_stems, warm_up
 from search.schema import SCHEMA_VERSION, build_schema, year_of
+from search.stemfiles import load_stems, new_stems, write_stems
 
 MANIFEST = "manifest.json"
 INDEX_NAME = "MAIN"
@@ -131,7 +132,7 @@ def _new_report() -> dict:
     return {"files": {}, "skipped": [], "articles": 0}
 
 
-def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
+def _worker(part: Path, paths: list[Path], corpus: Path, events, inherited: dict) -> None:
     """Worker process: index a share of the files into a segment of its own."""
     report = _new_report()
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
@@ -139,6 +140,7 @@ def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
     try:
         _add_files(writer, paths, corpus, report, lambda name, err: events.put(("file", name, err)))
         writer.commit()
+        write_stems(part.parent, new_stems(inherited))
     except BaseException as exc:
         writer.cancel()
         events.put(("failed", f"{type(exc).__name__}: {exc}"))
@@ -174,8 +176,10 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
             writer.cancel()
             raise
         writer.commit()
+        write_stems(build, new_stems({}))
         return report
     warm_up()  # load dictionaries once; forked workers share them
+    inherited = remembered_stems()  # workers record only the stems they add
     context = multiprocessing.get_context("fork")
     events = context.Queue()
     parts = [build / f".part{i}" for i in range(procs)]
@@ -183,7 +187,9 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
     for i, part in enumerate(parts):
         part.mkdir()
         share = files[i::procs]  # interleaved: similar sizes per worker
-        workers.append(context.Process(target=_worker, args=(part, share, corpus, events)))
+        workers.append(
+            context.Process(target=_worker, args=(part, share, corpus, events, inherited))
+        )
     for worker in workers:
         worker.start()
     report = _new_report()
@@ -337,6 +343,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
             for name in os.listdir(current):
                 if name != MANIFEST and not name.endswith(".lock"):
                     os.link(current / name, build / name)  # segments are never rewritten
+            known_stems = load_stems(build)  # the changed files' words rarely need the table
             ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
             writer = segment_writer(ix, limitmb=WRITER_MB)
             result = _new_report()
@@ -350,6 +357,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
                 writer.cancel()
                 raise
             writer.commit()
+            write_stems(build, new_stems(known_stems))
             known = {k: v for k, v in manifest["files"].items() if k not in deleted}
             known.update(result["files"])
             new_manifest = _write_manifest(build, corpus, known, result["skipped"])

@@ -23,6 +23,7 @@ from search.planner import (
 from search.postings import IndexView
 from search.query import FIELDS, ParsedQuery, parse
 from search.snippets import highlight, snippet
+from search.stemfiles import load_stems
 
 MAX_QUERY_CHARS = 500
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
@@ -153,9 +154,23 @@ class SearchEngine:
         with self._views_lock:
             view = self._views.get(build)
             if view is None:
+                load_stems(build)  # the corpus's unknown words then never wait for the table
                 view = IndexView(ix.reader(), FIELDS, BM25_B, BM25_K1)
                 self._views = {build: view}  # the previous build's view goes with its threads
             return view
+
+    def warm_up(self, then=None) -> None:
+        """Open the current build and read what queries need: columns first, then ``then()``
+        (the server loads the stemmer's table there), then the typo vocabulary."""
+        try:
+            view = self._state()[2]
+            view.column("year")
+        except IndexUnavailableError:
+            view = None
+        if then is not None:
+            then()
+        if view is not None:
+            view.vocabulary()
 
     def manifest(self) -> dict:
         """The current build's manifest (counts, build time), {} when missing."""

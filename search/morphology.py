@@ -33,6 +33,7 @@ MIN_FAMILY_LEMMA = 6
 
 _lock = threading.Lock()
 _generator_lock = threading.Lock()
+_stemmer_lock = threading.Lock()
 _morfeusz = None
 _generator = None
 _stemmer = None
@@ -87,7 +88,7 @@ def initials(term: str) -> frozenset[str]:
 def _get_stemmer():
     global _stemmer
     if _stemmer is None:
-        with _lock:
+        with _stemmer_lock:
             if _stemmer is None:
                 from importlib.resources import as_file, files
 
@@ -110,10 +111,21 @@ def _get_snowball():
     return _snowball
 
 
-def warm_up() -> None:
-    """Load the dictionary and the stemmer's table now rather than on the first query."""
+def warm_up(stemmer: bool = True) -> None:
+    """Load the dictionary (and the stemmer's table) now rather than on the first query.
+
+    The table takes 1.2 s (default) to 6.5 s (polimorf) to parse; a server loads it in the
+    background instead (``stemmer=False`` here, then ``load_stemmer``), since only words the
+    dictionary does not know need it: those queries wait for it, others are answered at once.
+    """
     lemmas("kraków")
     initials("rok")
+    if stemmer:
+        _get_stemmer()
+
+
+def load_stemmer() -> None:
+    """Load the stemmer's table (a no-op once loaded)."""
     _get_stemmer()
 
 
@@ -154,7 +166,23 @@ def is_known(word: str) -> bool:
     return bool(lemmas(word))
 
 
-@lru_cache(maxsize=200_000)
+# Stems of unknown words: filled by the stemmer, and by each index build's record of the
+# stems it used (``remember_stems``), so that words of the corpus never wait for the table.
+_stems: dict[str, str] = {}
+MAX_REMEMBERED_STEMS = 2_000_000
+
+
+def remember_stems(stems: dict[str, str]) -> None:
+    """Take stems computed elsewhere (by the indexer, with the same table)."""
+    if len(_stems) < MAX_REMEMBERED_STEMS:
+        _stems.update(stems)
+
+
+def remembered_stems() -> dict[str, str]:
+    """Every stem this process knows (what an index build records for the server)."""
+    return dict(_stems)
+
+
 def stem_unknown(word: str) -> str:
     """Stem a word the dictionary does not know, or return it unchanged if stemming is unsafe.
 
@@ -164,10 +192,16 @@ def stem_unknown(word: str) -> str:
     """
     if len(word) <= 4 or not word.isalpha() or STEMMER_TABLE == "none":
         return word
-    stem = _get_stemmer()(word)
-    if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
-        return word
-    return stem if word.startswith(stem) else word
+    found = _stems.get(word)
+    if found is None:
+        stem = _get_stemmer()(word)
+        if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
+            found = word
+        else:
+            found = stem if word.startswith(stem) else word
+        if len(_stems) < MAX_REMEMBERED_STEMS:
+            _stems[word] = found
+    return found
 
 
 @lru_cache(maxsize=200_000)

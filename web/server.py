@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from gunicorn.app.base import BaseApplication
 
-from search.morphology import warm_up
+from search.morphology import load_stemmer, warm_up
 
 
 class SearchServer(BaseApplication):
@@ -30,14 +31,24 @@ def serve(index: str, host: str, port: int, workers: int | None = None, threads:
     from web import create_app
 
     os.environ["INDEX_DIR"] = index
-    warm_up()
+    warm_up(stemmer=False)  # the dictionary, before forking: workers share it
     app = create_app({"INDEX_DIR": index})
+
+    def post_fork(server, worker):
+        # Each worker opens its index and parses the stemmer's table in the background: it
+        # answers at once, and only queries with words the dictionary lacks wait for the table.
+        engine = app.extensions["search_engine"]
+        threading.Thread(
+            target=engine.warm_up, kwargs={"then": load_stemmer}, name="warm-up", daemon=True
+        ).start()
+
     options = {
         "bind": f"{host}:{port}",
         "workers": workers or max(2, os.cpu_count() or 2),
         "worker_class": "gthread",
         "threads": threads,
         "preload_app": True,
+        "post_fork": post_fork,
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 10,

@@ -34,7 +34,7 @@ from indexer.corpus import (
 )
 from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
 from indexer.writer import segment_writer
-from search.morphology import remembered_stems, warm_up
+from search.morphology import warm_up
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 from search.stemfiles import load_stems, new_stems, write_stems
 
@@ -132,7 +132,7 @@ def _new_report() -> dict:
     return {"files": {}, "skipped": [], "articles": 0}
 
 
-def _worker(part: Path, paths: list[Path], corpus: Path, events, inherited: dict) -> None:
+def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
     """Worker process: index a share of the files into a segment of its own."""
     report = _new_report()
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
@@ -140,7 +140,7 @@ def _worker(part: Path, paths: list[Path], corpus: Path, events, inherited: dict
     try:
         _add_files(writer, paths, corpus, report, lambda name, err: events.put(("file", name, err)))
         writer.commit()
-        write_stems(part.parent, new_stems(inherited))
+        write_stems(part.parent, new_stems({}))  # all it knows: the build must be complete
     except BaseException as exc:
         writer.cancel()
         events.put(("failed", f"{type(exc).__name__}: {exc}"))
@@ -179,7 +179,6 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
         write_stems(build, new_stems({}))
         return report
     warm_up()  # load dictionaries once; forked workers share them
-    inherited = remembered_stems()  # workers record only the stems they add
     context = multiprocessing.get_context("fork")
     events = context.Queue()
     parts = [build / f".part{i}" for i in range(procs)]
@@ -187,9 +186,7 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
     for i, part in enumerate(parts):
         part.mkdir()
         share = files[i::procs]  # interleaved: similar sizes per worker
-        workers.append(
-            context.Process(target=_worker, args=(part, share, corpus, events, inherited))
-        )
+        workers.append(context.Process(target=_worker, args=(part, share, corpus, events)))
     for worker in workers:
         worker.start()
     report = _new_report()

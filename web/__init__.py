@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, url_for
+from flask_cors import CORS
 
 from search.engine import SearchEngine
 
+STATIC_MAX_AGE = 7 * 24 * 3600
 DEFAULTS = {
     "INDEX_DIR": "var/index",
     "PER_PAGE": 10,
@@ -27,6 +29,23 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     app.extensions["search_engine"] = SearchEngine(app.config["INDEX_DIR"])
+    # Static files change only with a release; their URLs carry a version (see static_url).
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
+    origins = [o.strip() for o in str(app.config["CORS_ORIGINS"]).split(",") if o.strip()]
+    if origins:
+        # Integrators' pages on other origins may call the JSON API (read-only, no cookies).
+        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "OPTIONS"],
+             expose_headers=["ETag"], max_age=3600)
+
+    @app.context_processor
+    def static_url():
+        def static(filename: str) -> str:
+            path = os.path.join(app.static_folder, filename)
+            version = int(os.path.getmtime(path)) if os.path.exists(path) else 0
+            return url_for("static", filename=filename, v=version)
+
+        return {"static_url": static}
 
     from web import api, errors, views
 

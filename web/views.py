@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
-from search.engine import IndexUnavailableError
-from web.params import BadParameter, engine, search_params
+from search.engine import Filters, IndexUnavailableError
+from web.params import BadParameter, SearchRequest, engine, search_params
 
 bp = Blueprint("views", __name__)
 
 
-def page_links(q: str, page: int, pages: int, per_page: int, window: int = 2) -> list[dict]:
+def page_links(req: SearchRequest, pages: int, window: int = 2) -> list[dict]:
     """Links for the pagination bar: first, previous, nearby page numbers, next."""
 
     def link(n: int) -> str:
-        return url_for("views.index", q=q, page=n, per_page=per_page if per_page != 10 else None)
+        return url_for("views.index", **req.url_args(page=n if n > 1 else None))
 
+    page = req.page
     links = []
     if page > 1:
         links.append({"label": "« Pierwsza", "url": link(1), "rel": "first"})
@@ -27,11 +28,16 @@ def page_links(q: str, page: int, pages: int, per_page: int, window: int = 2) ->
     return links
 
 
+SORT_LABELS = {"relevance": "trafności", "newest": "daty: od najnowszych",
+               "oldest": "daty: od najstarszych"}  # fmt: skip
+MAX_SOURCES_SHOWN = 12
+
+
 @bp.get("/")
 def index():
     """The search form, and the results when a query is given."""
     try:
-        q, page, per_page = search_params(require_query=False)
+        req = search_params(require_query=False)
     except BadParameter as exc:
         if exc.parameter == "q":
             return render_template(
@@ -39,26 +45,36 @@ def index():
                 q=request.args.get("q", "")[:500],
                 error="Zapytanie jest za długie (maksymalnie 500 znaków).",
             ), 400
-        q, page, per_page = (request.args.get("q") or "").strip(), 1, 10
-    if not q:
+        # A mangled page, year or sort in a hand-edited link: show the query's first page.
+        q = (request.args.get("q") or "").strip()
+        req = SearchRequest(q, 1, int(current_app.config["PER_PAGE"]), Filters())
+    if not req.q:
         return render_template("search.html", q="", result=None)
-    result = engine().search(q, page=page, per_page=per_page)
+    result = engine().search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
     return render_template(
         "search.html",
-        q=q,
+        q=req.q,
+        req=req,
         result=result,
-        links=page_links(q, page, result.pages, per_page),
+        links=page_links(req, result.pages),
+        sort_labels=SORT_LABELS,
+        max_sources=MAX_SOURCES_SHOWN,
     )
 
 
 @bp.get("/article/<article_id>")
 def article(article_id: str):
     """One article in full, with the query's words highlighted when coming from results."""
-    q = (request.args.get("q") or "").strip()
+    try:
+        req = search_params(require_query=False)
+    except BadParameter:
+        req = None  # a mangled link back to results: show the article without them
+    q = req.q if req else ""
     found = engine().article(article_id, highlight_query=q or None)
     if found is None:
         abort(404)
-    return render_template("article.html", article=found, q=q)
+    back = url_for("views.index", **req.url_args()) if q else None
+    return render_template("article.html", article=found, q=q, back=back)
 
 
 @bp.get("/healthz")

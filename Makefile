@@ -31,7 +31,14 @@ update: $(VENV)/.installed
 serve: $(VENV)/.installed $(INDEX)
 	$(PY) -m web --index $(INDEX) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed
+# Browser tests drive Debian's Chromium (no browser downloads) and inject axe-core from npm.
+BROWSER_DEPS := tests/browser/node_modules/axe-core/axe.min.js
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed $(BROWSER_DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from indexer.build import rebuild
 from search.engine import SearchEngine
@@ -50,3 +57,40 @@ def app(index_dir):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(index: Path, env: dict | None = None, workers: int = 2):
+    """The production server (gunicorn, ``python -m web``) on a free port; yields its URL."""
+    env = env or {**os.environ, "PYTHONPATH": str(ROOT)}
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web", "--index", str(index), "--port", str(port),
+         "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,7 +1,6 @@
 """The production server (gunicorn) end to end: a rebuild while it serves fails no request."""
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -11,16 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, copy_corpus
+from tests.conftest import ROOT, copy_corpus, live_server
 from tests.test_cli import NEW_DOC
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rebuild(corpus: Path, index: Path, env: dict) -> None:
@@ -44,28 +37,8 @@ def server(tmp_path):
     index = tmp_path / "index"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rebuild(corpus, index, env)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web", "--index", str(index), "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    yield base, corpus, index, env
-    proc.terminate()
-    proc.wait(timeout=20)
+    with live_server(index, env) as base:
+        yield base, corpus, index, env
 
 
 def test_rebuild_while_serving_fails_no_request(server):

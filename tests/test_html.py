@@ -73,3 +73,34 @@ def test_unknown_article_is_404_page(client):
 
 def test_bad_page_parameter_does_not_fail(client):
     assert client.get("/?q=Pomocy&page=abc").status_code == 200
+
+
+def test_facet_links_keep_the_query_and_sort(client):
+    page = soup(client.get("/?q=wizyta&sort=oldest"))
+    years = page.find("nav", attrs={"aria-labelledby": "years-heading"})
+    links = [a["href"] for a in years.select("a")]
+    assert links and all("q=wizyta" in h and "sort=oldest" in h and "year=" in h for h in links)
+    chosen = soup(client.get(links[0]))
+    assert chosen.select_one("[aria-current=true]")
+    assert "Wszystkie lata" in chosen.get_text()
+
+
+def test_pagination_keeps_filters(client):
+    page = soup(client.get("/?q=wizyta&year=2007&per_page=5"))
+    hrefs = [a["href"] for a in page.select(".pagination a")]
+    assert hrefs and all("year=2007" in h and "per_page=5" in h for h in hrefs)
+
+
+def test_article_back_link_returns_to_the_same_results(client):
+    page = soup(client.get("/?q=wizyta&year=2007&sort=newest&page=2"))
+    href = page.select_one("li.result h2 a")["href"]
+    article = soup(client.get(href))
+    back = article.select_one("p.back a")["href"]
+    assert all(part in back for part in ("q=wizyta", "year=2007", "sort=newest", "page=2"))
+
+
+def test_no_results_with_filters_offers_to_remove_them(client):
+    page = soup(client.get("/?q=bezdomność&year=1999"))
+    box = page.select_one(".no-results")
+    assert "przy wybranych filtrach" in box.get_text()
+    assert box.find("a", string="Usuń filtry")

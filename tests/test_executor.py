@@ -116,3 +116,20 @@ def test_engine_reopens_views_per_build(tmp_path):
     )
     update(corpus, index)
     assert engine.search("Islandia").total == 1
+
+
+def test_segments_split_when_the_buffer_fills(tmp_path, monkeypatch, engine):
+    import indexer.build
+
+    monkeypatch.setattr(indexer.build, "SEGMENT_FILL", 1e-6)  # a new segment after every file
+    monkeypatch.setenv("INDEX_PROCS", "1")
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    split = SearchEngine(index)
+    assert len(split._searcher().reader().leaf_readers()) == len(list(corpus.glob("*.txt")))
+    compare(index, QUERIES)
+    for text in ("bezdomność", "wizyta studentów", "Kraków"):
+        got = [h.id for h in split.search(text, per_page=50).hits]
+        assert sorted(got) == sorted(h.id for h in engine.search(text, per_page=50).hits
+                                     if h.source != "hostile.txt")  # fmt: skip

@@ -29,6 +29,9 @@ MAX_QUERY_CHARS = 500
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
 FEW_RESULTS = 3
 MAX_PAGE_SIZE = 50
+# Source documents listed in the facet: the ones with the most matches (a city's archive
+# has thousands of files; years are few and all listed).
+SOURCE_FACET_LIMIT = 20
 BM25_B = 0.75
 BM25_K1 = 1.2
 
@@ -69,7 +72,7 @@ class SearchResult:
     seconds: float = 0.0
     filters: Filters = field(default_factory=lambda: Filters())
     years: list[Facet] = field(default_factory=list)  # counts for the query (source applied)
-    sources: list[Facet] = field(default_factory=list)  # counts for the query (year applied)
+    sources: list[Facet] = field(default_factory=list)  # top counts for the query (year applied)
 
     @property
     def partial(self) -> bool:
@@ -111,9 +114,13 @@ class RunResult:
     sources: list[Facet] = field(default_factory=list)
 
 
-def _facet(values: np.ndarray) -> list[tuple[int, int]]:
+def _facet(values: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+    """(value, count) pairs; with a limit, the most frequent ones (ties by value)."""
     found, counts = np.unique(values, return_counts=True)
-    return list(zip(found.tolist(), counts.tolist(), strict=False))
+    if limit is not None:
+        order = np.lexsort((found, -counts))[:limit]
+        found, counts = found[order], counts[order]
+    return list(zip(found.tolist(), counts.tolist(), strict=True))
 
 
 class SearchEngine:
@@ -155,7 +162,7 @@ class SearchEngine:
             view = self._views.get(build)
             if view is None:
                 load_stems(build)  # the corpus's unknown words then never wait for the table
-                view = IndexView(ix.reader(), FIELDS, BM25_B, BM25_K1)
+                view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
                 self._views = {build: view}  # the previous build's view goes with its threads
             return view
 
@@ -225,7 +232,8 @@ class SearchEngine:
             years[everything[source_ok(everything)]] if source_ok else years[everything]
         )
         facet_sources = _facet(
-            sources[everything[year_ok(everything)]] if year_ok else sources[everything]
+            sources[everything[year_ok(everything)]] if year_ok else sources[everything],
+            limit=SOURCE_FACET_LIMIT,
         )
         for ok in (year_ok, source_ok):
             if ok is not None:
@@ -259,9 +267,7 @@ class SearchEngine:
                 key=lambda f: f.value or "0",
                 reverse=True,
             ),
-            sources=sorted(
-                (Facet(names[v], c) for v, c in facet_sources if v >= 0), key=lambda f: f.value
-            ),
+            sources=[Facet(names[v], c) for v, c in facet_sources if v >= 0],
         )
 
     def search(

@@ -30,6 +30,7 @@ STEMMER_TABLES = {
 STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
 
 MIN_FAMILY_LEMMA = 6
+PREFIX = 2  # letters compared by prefixes()
 
 _lock = threading.Lock()
 _generator_lock = threading.Lock()
@@ -70,18 +71,18 @@ def _generate(lemma: str) -> list[str]:
 
 
 @lru_cache(maxsize=100_000)
-def initials(term: str) -> frozenset[str]:
-    """First letters of every word form that may carry this index term.
+def prefixes(term: str) -> frozenset[str]:
+    """The first two letters of every word form that may carry this index term.
 
-    A stem or a lemma usually starts like its forms; suppletive forms do not (rok: lat,
-    człowiek: ludzie, dobry: najlepszy), so the dictionary's generator is asked too. Snippets
-    use this to skip analysing words that cannot match.
+    A stem or a lemma usually starts like its forms; inflection (dzień: dnia) and suppletion
+    (rok: lat, człowiek: ludzie, dobry: najlepszy) do not, so the dictionary's generator is
+    asked for every form. Snippets use this to skip analysing words that cannot match.
     """
-    found = {term[:1]}
+    found = {term[:PREFIX]}
     if is_known(term) or is_known(term.capitalize()):
         # Proper nouns are generated from their capitalised lemma only.
         for lemma in (term, term.capitalize()):
-            found.update(form[:1] for form in _generate(lemma) if form)
+            found.update(form[:PREFIX] for form in _generate(lemma) if form)
     return frozenset(found)
 
 
@@ -119,7 +120,7 @@ def warm_up(stemmer: bool = True) -> None:
     dictionary does not know need it: those queries wait for it, others are answered at once.
     """
     lemmas("kraków")
-    initials("rok")
+    prefixes("rok")
     if stemmer:
         _get_stemmer()
 

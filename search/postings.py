@@ -18,11 +18,14 @@ from math import log
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
-# The decoded postings kept per build, counted in postings (12 bytes each): ~48 MB.
+# The decoded postings kept per build and process, counted in postings (16 bytes each: ~64 MB).
 CACHE_POSTINGS = 4_000_000
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+# RefBytesColumn's code types (struct, network byte order) as NumPy types.
+_REF_DTYPES = {"B": ">u1", "H": ">u2", "I": ">u4", "L": ">u4", "Q": ">u8"}
 EMPTY_IDS = np.empty(0, dtype=np.int64)
 EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
@@ -61,11 +64,43 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
 
 
+def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
+    """A sortable column of one segment as (per-document codes, distinct values).
+
+    Our columns are RefBytesColumns (see search.schema): the codes are read as one array.
+    Other column types fall back to reading document by document.
+    """
+    if not leaf.has_column(field):
+        # An index built before the column existed (schema 2): read the stored values.
+        # Slower, and only until the next rebuild (`indexer update` rebuilds such indexes).
+        values = [
+            leaf.stored_fields(n).get(field) or "" if not leaf.is_deleted(n) else ""
+            for n in range(leaf.doc_count_all())
+        ]
+        distinct = sorted(set(values))
+        index = {v: i for i, v in enumerate(distinct)}
+        return np.array([index[v] for v in values], dtype=np.int64), distinct
+    reader = leaf.column_reader(field)
+    inner = getattr(reader, "_reader", reader)
+    translate = getattr(reader, "_translate", lambda v: v)
+    if isinstance(inner, RefBytesColumn.Reader) and inner._typecode in _REF_DTYPES:
+        size = inner._doccount * inner._itemsize
+        codes = np.frombuffer(
+            inner._dbfile.get(inner._basepos, size), dtype=_REF_DTYPES[inner._typecode]
+        ).astype(np.int64)
+        return codes, [translate(u) for u in inner._uniques]
+    values = list(reader)
+    distinct = sorted(set(values))
+    index = {v: i for i, v in enumerate(distinct)}
+    return np.array([index[v] for v in values], dtype=np.int64), distinct
+
+
 class IndexView:
     """Array access to one opened index build, shared by all threads of a process."""
 
-    def __init__(self, reader, scorable_fields, b: float, k1: float):
-        self.reader = reader
+    def __init__(self, ix, scorable_fields, b: float, k1: float):
+        self.ix = ix
+        self.reader = reader = ix.reader()
         self.b, self.k1 = b, k1
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
@@ -84,15 +119,23 @@ class IndexView:
         }
         self._columns: dict[str, object] = {}
         self._vocabulary = None
+        self._vocabulary_lock = threading.Lock()
 
     def vocabulary(self):
-        """The body's lexicon for typo correction, read on first use."""
+        """The body's lexicon for typo correction, read on first use.
+
+        Read through a reader of its own, segment by segment, so that searches (which share
+        ``self.reader`` under the lock) go on meanwhile.
+        """
         from search.spelling import Vocabulary
 
-        with self._lock:
+        with self._vocabulary_lock:
             if self._vocabulary is None:
-                words = (t.decode("utf-8") for t in self.reader.lexicon("body"))
-                self._vocabulary = Vocabulary(words)
+                words: set[str] = set()
+                with self.ix.reader() as reader:
+                    for leaf, _ in reader.leaf_readers():
+                        words.update(t.decode("utf-8") for t in leaf.lexicon("body"))
+                self._vocabulary = Vocabulary(sorted(words))
             return self._vocabulary
 
     def _field_lengths(self, field: str) -> np.ndarray:
@@ -101,7 +144,10 @@ class IndexView:
             column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
             if column is None:
                 continue
-            raw = np.frombuffer(bytes(column.load()), dtype=np.uint8)
+            if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
+                raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), np.uint8)
+            else:
+                raw = np.frombuffer(bytes(column.load()), dtype=np.uint8)
             lengths[offset : offset + len(raw)] = _BYTE_LENGTHS[raw]
         return lengths
 
@@ -161,24 +207,33 @@ class IndexView:
             return self._columns[name]
 
     def _load_columns(self) -> None:
-        dates = (
-            np.array([d or "" for d in self.reader.column_reader("date")], dtype=object)
-            if self.doc_count_all
-            else np.empty(0, dtype=object)
-        )
-        years = np.array([int(d[:4]) if d[:4].isdigit() else 0 for d in dates], dtype=np.int32)
-        distinct = sorted(set(dates) - {""})
+        n = self.doc_count_all
+        dates = np.full(n, "", dtype=object)
+        sources = np.full(n, -1, dtype=np.int64)
+        names: dict[str, int] = {}
+        parts = []
+        for leaf, offset, _ in self.leaves:
+            codes, values = _column_codes(leaf, "date")
+            if len(codes):
+                dates[offset : offset + len(codes)] = np.array(
+                    [v or "" for v in values], dtype=object
+                )[codes]
+            codes, values = _column_codes(leaf, "source")
+            parts.append((offset, codes, values))
+            for v in values:
+                names.setdefault(v, len(names))
+        ordered = sorted(names)
+        rank_of = {name: i for i, name in enumerate(ordered)}
+        for offset, codes, values in parts:
+            if len(codes):
+                mapping = np.array([rank_of[v] for v in values], dtype=np.int64)
+                sources[offset : offset + len(codes)] = mapping[codes]
+        distinct = sorted(set(dates.tolist()) - {""})
         rank = {d: i for i, d in enumerate(distinct)}
-        date_rank = np.array([rank.get(d, -1) for d in dates], dtype=np.int64)
-        sources = np.full(self.doc_count_all, -1, dtype=np.int64)
-        names = []
-        for code, raw in enumerate(self.reader.lexicon("source")):
-            names.append(raw.decode("utf-8"))
-            sources[self.postings("source", names[-1]).ids] = code
         self._columns = {
             "date": dates,
-            "year": years,
-            "date_rank": date_rank,
+            "year": np.array([int(d[:4]) if d[:4].isdigit() else 0 for d in dates], np.int32),
+            "date_rank": np.array([rank.get(d, -1) for d in dates], dtype=np.int64),
             "source": sources,
-            "source_names": names,
+            "source_names": ordered,
         }

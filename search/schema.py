@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from whoosh.columns import RefBytesColumn
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import polish_analyzer
 
 TITLE_BOOST = 2.0
 # Bumped whenever analysis or schema change in a way that needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def build_schema() -> Schema:
@@ -16,9 +17,11 @@ def build_schema() -> Schema:
     analyzer = polish_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        source=ID(stored=True),
+        # Sortable as reference columns: the engine reads them as arrays for filters,
+        # facet counts and date order (search.postings).
+        source=ID(stored=True, sortable=RefBytesColumn()),
         institution=STORED(),
-        date=ID(stored=True, sortable=True),
+        date=ID(stored=True, sortable=RefBytesColumn()),
         year=KEYWORD(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=analyzer, stored=True),

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from markupsafe import Markup, escape
 
 from search.analysis import CAMEL_BOUNDARY, WORD_RE, surface_terms
-from search.morphology import initials
+from search.morphology import PREFIX, prefixes
 
 SNIPPET_CHARS = 260
 CONTEXT_BEFORE = 70
@@ -23,12 +23,12 @@ def match_spans(text: str, terms: Collection[str]) -> list[tuple[int, int, froze
     """Character spans of the words in text that match the terms, with the terms matched."""
     terms = terms if isinstance(terms, frozenset | set) else frozenset(terms)
     # Analysing every word of an article is most of a snippet's cost; a word whose first
-    # letter starts none of the terms' forms cannot match (unless camel-case glued words).
-    letters = frozenset().union(*(initials(t) for t in terms)) if terms else frozenset()
+    # letters start none of the terms' forms cannot match (unless camel-case glued words).
+    starts = frozenset().union(*(prefixes(t) for t in terms)) if terms else frozenset()
     spans = []
     for match in WORD_RE.finditer(text):
         word = match.group()
-        if word[:1].lower() not in letters and not CAMEL_BOUNDARY.search(word):
+        if word[:PREFIX].lower() not in starts and not CAMEL_BOUNDARY.search(word):
             continue
         found = surface_terms(word)  # memoised per word as written
         if found is None:

@@ -33,7 +33,7 @@ QUERIES = [
 def compare(index_path, queries):
     ix = whoosh_index.open_dir(str(index_path.resolve()))
     searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-    executor = Executor(IndexView(ix.reader(), FIELDS, BM25_B, BM25_K1), searcher)
+    executor = Executor(IndexView(ix, FIELDS, BM25_B, BM25_K1), searcher)
     checked = 0
     for text in queries:
         plan = build_query(searcher.reader(), parse(text))
@@ -133,3 +133,29 @@ def test_segments_split_when_the_buffer_fills(tmp_path, monkeypatch, engine):
         got = [h.id for h in split.search(text, per_page=50).hits]
         assert sorted(got) == sorted(h.id for h in engine.search(text, per_page=50).hits
                                      if h.source != "hostile.txt")  # fmt: skip
+
+
+def test_an_index_without_columns_still_serves(tmp_path, monkeypatch, engine):
+    """An index written before source/date became columns (schema 2) keeps working."""
+    from whoosh.fields import ID
+
+    import indexer.build
+
+    old_schema = indexer.build.build_schema
+
+    def schema_2():
+        schema = old_schema()
+        schema.remove("source")
+        schema.add("source", ID(stored=True))
+        schema.remove("date")
+        schema.add("date", ID(stored=True))
+        return schema
+
+    monkeypatch.setattr(indexer.build, "build_schema", schema_2)
+    corpus = copy_corpus(tmp_path / "corpus")
+    rebuild(corpus, tmp_path / "index")
+    old = SearchEngine(tmp_path / "index")
+    result = old.search("wizyta", per_page=50, filters=Filters(sort="newest"))
+    current = engine.search("wizyta", per_page=50, filters=Filters(sort="newest"))
+    assert [h.id for h in result.hits] == [h.id for h in current.hits]
+    assert result.years == current.years and result.sources == current.sources

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from gunicorn.app.base import BaseApplication
 
 from search.morphology import load_stemmer, warm_up
+
+STEMMER_DELAY_S = float(os.environ.get("SEARCH_STEMMER_DELAY_S", 2.0))
 
 
 class SearchServer(BaseApplication):
@@ -35,12 +38,16 @@ def serve(index: str, host: str, port: int, workers: int | None = None, threads:
     app = create_app({"INDEX_DIR": index})
 
     def post_fork(server, worker):
-        # Each worker opens its index and parses the stemmer's table in the background: it
-        # answers at once, and only queries with words the dictionary lacks wait for the table.
+        # Each worker opens its index, then parses the stemmer's table in the background: it
+        # answers at once, and only queries with words that neither the dictionary nor the
+        # corpus knows wait for the table. The table waits a moment (STEMMER_DELAY_S) so that
+        # its parsing does not compete with the first requests for the interpreter.
         engine = app.extensions["search_engine"]
-        threading.Thread(
-            target=engine.warm_up, kwargs={"then": load_stemmer}, name="warm-up", daemon=True
-        ).start()
+
+        def warm():
+            engine.warm_up(then=lambda: time.sleep(STEMMER_DELAY_S) or load_stemmer())
+
+        threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
     options = {
         "bind": f"{host}:{port}",

@@ -104,3 +104,10 @@ def test_no_results_with_filters_offers_to_remove_them(client):
     box = page.select_one(".no-results")
     assert "przy wybranych filtrach" in box.get_text()
     assert box.find("a", string="Usuń filtry")
+
+
+def test_mangled_filters_show_the_first_page(client):
+    for query in ("year=abc", "sort=random", "year=-4", "source=" + "x" * 400):
+        response = client.get(f"/?q=wizyta&{query}")
+        assert response.status_code == 200, query
+        assert soup(response).select("li.result"), query

@@ -30,7 +30,7 @@ STEMMER_TABLES = {
 STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
 
 MIN_FAMILY_LEMMA = 6
-PREFIX = 2  # letters compared by prefixes()
+PREFIX = 3  # letters compared by prefixes()
 
 _lock = threading.Lock()
 _generator_lock = threading.Lock()
@@ -72,7 +72,7 @@ def _generate(lemma: str) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def prefixes(term: str) -> frozenset[str]:
-    """The first two letters of every word form that may carry this index term.
+    """The first letters (PREFIX) of every word form that may carry this index term.
 
     A stem or a lemma usually starts like its forms; inflection (dzień: dnia) and suppletion
     (rok: lat, człowiek: ludzie, dobry: najlepszy) do not, so the dictionary's generator is

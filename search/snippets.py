@@ -7,7 +7,9 @@ other than the ``<mark>`` tags is HTML-escaped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -19,17 +21,32 @@ CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
 
 
-def match_spans(text: str, terms: Collection[str]) -> list[tuple[int, int, frozenset[str]]]:
+MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
+
+
+@lru_cache(maxsize=4096)
+def _inner_starts(starts: frozenset[str]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, sorted(starts))) or "(?!)")
+
+
+def match_spans(
+    text: str, terms: Collection[str], prefilter: bool = True
+) -> list[tuple[int, int, frozenset[str]]]:
     """Character spans of the words in text that match the terms, with the terms matched."""
     terms = terms if isinstance(terms, frozenset | set) else frozenset(terms)
-    # Analysing every word of an article is most of a snippet's cost; a word whose first
-    # letters start none of the terms' forms cannot match (unless camel-case glued words).
+    # Analysing every word of an article is most of a snippet's cost; a word none of whose
+    # possible parts starts like one of the terms' forms cannot match. Parts: the word itself,
+    # camel-case pieces, and for long lower-case words the dictionary words they may be glued
+    # from (each 4+ letters, so from the 5th letter on).
     starts = frozenset().union(*(prefixes(t) for t in terms)) if terms else frozenset()
+    inner = _inner_starts(starts)
     spans = []
     for match in WORD_RE.finditer(text):
         word = match.group()
-        if word[:PREFIX].lower() not in starts and not CAMEL_BOUNDARY.search(word):
-            continue
+        if prefilter and word[:PREFIX].lower() not in starts:
+            glued = len(word) >= MIN_GLUED and word.islower() and inner.search(word, 4)
+            if not glued and not CAMEL_BOUNDARY.search(word):
+                continue
         found = surface_terms(word)  # memoised per word as written
         if found is None:
             continue

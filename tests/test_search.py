@@ -130,3 +130,24 @@ def test_paging_is_consistent(engine):
     assert paged == full[: len(paged)]
     past_end = engine.search("Pomocy Społecznej", page=99, per_page=10)
     assert past_end.hits == [] and past_end.total == len(full)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["bezdomność", "rok", "ludzie", "dobry", "Kraków", "dzień", "Pustowit", "wegry",
+     "pomoc społeczna", "PomocySpołecznej", "wizytaprzedstawicieli", "Łotwa"],
+)  # fmt: skip
+def test_snippet_prefilter_misses_no_match(engine, query):
+    """Skipping words by their first letters must find exactly what analysing all words does."""
+    from search.planner import build_query
+    from search.query import parse
+    from search.snippets import match_spans
+
+    searcher = engine._searcher()
+    terms = build_query(searcher.reader(), parse(query)).terms
+    found = 0
+    for fields in searcher.all_stored_fields():
+        fast = match_spans(fields["body"], terms)
+        assert fast == match_spans(fields["body"], terms, prefilter=False), query
+        found += len(fast)
+    assert found, query

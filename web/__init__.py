@@ -35,8 +35,13 @@ def create_app(config: dict | None = None) -> Flask:
     origins = [o.strip() for o in str(app.config["CORS_ORIGINS"]).split(",") if o.strip()]
     if origins:
         # Integrators' pages on other origins may call the JSON API (read-only, no cookies).
-        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "OPTIONS"],
-             expose_headers=["ETag"], max_age=3600)
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": origins}},
+            methods=["GET", "OPTIONS"],
+            expose_headers=["ETag"],
+            max_age=3600,
+        )
 
     @app.context_processor
     def static_url():

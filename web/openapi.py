@@ -168,8 +168,12 @@ def openapi_document() -> dict:
                         _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page."),
                         _param(
                             "per_page",
-                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
-                             "default": 10},
+                            {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE_SIZE,
+                                "default": 10,
+                            },
                             "Results per page.",
                         ),
                         _param(

@@ -221,6 +221,11 @@ def test_phone_layout_has_no_horizontal_scrolling(browser, base):
             )
             assert overflow <= 0, f"{name}: {overflow}px of horizontal scrolling"
             shot(page, name)
+            if path:  # the filters follow the results on a phone: a link at the top leads there
+                jump = page.get_by_role("link", name=re.compile("Zawęź wyniki"))
+                expect(jump).to_be_visible()
+                jump.click()
+                expect(page.locator("#filters")).to_be_in_viewport()
         assert page.errors == []
     finally:
         context.close()

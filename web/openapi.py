@@ -161,7 +161,14 @@ def openapi_document() -> dict:
                     "parameters": [
                         _param(
                             "q",
-                            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                            # At least one character that is not white space (Python's
+                            # str.isspace() set, which the server strips).
+                            {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": MAX_QUERY_CHARS,
+                                "pattern": "[^\\s\\u001c-\\u001f\\u0085]",
+                            },
                             'Words (all are looked for), "phrases", OR, -word, title:word.',
                             required=True,
                         ),

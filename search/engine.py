@@ -224,20 +224,19 @@ class SearchEngine:
             rest = difference(executor.run(plan.partial), complete)
         years, sources = view.column("year"), view.column("source")
         names = view.column("source_names")
-        source_code = names.index(filters.source) if filters.source in names else -2
-        year_ok = (lambda ids: years[ids] == filters.year) if filters.year is not None else None
-        source_ok = (lambda ids: sources[ids] == source_code) if filters.source else None
         everything = np.concatenate([complete.ids, rest.ids])
-        facet_years = _facet(
-            years[everything[source_ok(everything)]] if source_ok else years[everything]
-        )
-        facet_sources = _facet(
-            sources[everything[year_ok(everything)]] if year_ok else sources[everything],
-            limit=SOURCE_FACET_LIMIT,
-        )
-        for ok in (year_ok, source_ok):
-            if ok is not None:
-                complete, rest = complete.where(ok(complete.ids)), rest.where(ok(rest.ids))
+        in_year = years[everything] == filters.year if filters.year is not None else None
+        in_source = None
+        if filters.source:
+            code = view.column("source_codes").get(filters.source, -1)
+            in_source = sources[everything] == code
+        # Each facet counts with the other filter applied, so users can switch between values.
+        year_counts = years[everything] if in_source is None else years[everything[in_source]]
+        source_counts = sources[everything] if in_year is None else sources[everything[in_year]]
+        masks = [m for m in (in_year, in_source) if m is not None]
+        if masks:
+            keep, split = np.logical_and.reduce(masks), len(complete)
+            complete, rest = complete.where(keep[:split]), rest.where(keep[split:])
         start, end = (page - 1) * per_page, page * per_page
         ordered_ids, ordered_scores = [], []
         for matches in (complete, rest):
@@ -263,11 +262,13 @@ class SearchEngine:
             terms=plan.terms,
             ctx=plan.ctx,
             years=sorted(
-                (Facet(str(v) if v else "", c) for v, c in facet_years),
+                (Facet(str(v) if v else "", c) for v, c in _facet(year_counts)),
                 key=lambda f: f.value or "0",
                 reverse=True,
             ),
-            sources=[Facet(names[v], c) for v, c in facet_sources if v >= 0],
+            sources=[
+                Facet(names[v], c) for v, c in _facet(source_counts, limit=SOURCE_FACET_LIMIT)
+            ],
         )
 
     def search(

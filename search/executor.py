@@ -89,7 +89,7 @@ class Executor:
             parts = [self.run(sub) for sub in q.subqueries]
             found = union(parts) if isinstance(q, Q.Or) else intersection(parts)
             return Matches(found.ids, found.scores * q.boost) if q.boost != 1 else found
-        if q is Q.NullQuery or isinstance(q, Q.NullQuery.__class__):
+        if isinstance(q, Q.NullQuery.__class__):
             return NONE
         if isinstance(q, Q.Every):
             ids = np.flatnonzero(self.view.live).astype(np.int64)

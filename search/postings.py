@@ -64,6 +64,12 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
 
 
+def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    distinct = sorted(set(values))
+    index = {v: i for i, v in enumerate(distinct)}
+    return np.array([index[v] for v in values], dtype=np.int64), distinct
+
+
 def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
     """A sortable column of one segment as (per-document codes, distinct values).
 
@@ -73,13 +79,12 @@ def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
     if not leaf.has_column(field):
         # An index built before the column existed (schema 2): read the stored values.
         # Slower, and only until the next rebuild (`indexer update` rebuilds such indexes).
-        values = [
-            leaf.stored_fields(n).get(field) or "" if not leaf.is_deleted(n) else ""
-            for n in range(leaf.doc_count_all())
-        ]
-        distinct = sorted(set(values))
-        index = {v: i for i, v in enumerate(distinct)}
-        return np.array([index[v] for v in values], dtype=np.int64), distinct
+        return _encode(
+            [
+                "" if leaf.is_deleted(n) else leaf.stored_fields(n).get(field) or ""
+                for n in range(leaf.doc_count_all())
+            ]
+        )
     reader = leaf.column_reader(field)
     inner = getattr(reader, "_reader", reader)
     translate = getattr(reader, "_translate", lambda v: v)
@@ -88,11 +93,8 @@ def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
         codes = np.frombuffer(
             inner._dbfile.get(inner._basepos, size), dtype=_REF_DTYPES[inner._typecode]
         ).astype(np.int64)
-        return codes, [translate(u) for u in inner._uniques]
-    values = list(reader)
-    distinct = sorted(set(values))
-    index = {v: i for i, v in enumerate(distinct)}
-    return np.array([index[v] for v in values], dtype=np.int64), distinct
+        return codes, [translate(u) or "" for u in inner._uniques]
+    return _encode([v or "" for v in reader])
 
 
 class IndexView:
@@ -199,41 +201,36 @@ class IndexView:
     # -- per-article columns (facets and sorting) ------------------------------------------
     def column(self, name: str):
         """A per-docnum array: 'date' (ISO text, '' when unknown), 'year' (int, 0 when
-        unknown), 'date_rank' (order of the date, -1 when unknown), 'source' (code) with
-        'source_names' (code -> file name)."""
+        unknown), 'date_rank' (order of the date, -1 when unknown), 'source' (code); also
+        'source_names' (code -> file name) and 'source_codes' (file name -> code)."""
         with self._lock:
             if not self._columns:
                 self._load_columns()
             return self._columns[name]
 
+    def _codes(self, field: str) -> tuple[np.ndarray, list[str]]:
+        """A text column over the whole index: codes per docnum into its sorted values.
+
+        Works on each segment's distinct values, not on every document's text."""
+        per_leaf = [(offset, *_column_codes(leaf, field)) for leaf, offset, _ in self.leaves]
+        distinct = sorted({v for _, _, values in per_leaf for v in values} | {""})
+        index = {v: i for i, v in enumerate(distinct)}
+        out = np.zeros(self.doc_count_all, dtype=np.int64)  # distinct[0] == ""
+        for offset, codes, values in per_leaf:
+            if len(codes):
+                mapping = np.array([index[v] for v in values], dtype=np.int64)
+                out[offset : offset + len(codes)] = mapping[codes]
+        return out, distinct
+
     def _load_columns(self) -> None:
-        n = self.doc_count_all
-        dates = np.full(n, "", dtype=object)
-        sources = np.full(n, -1, dtype=np.int64)
-        names: dict[str, int] = {}
-        parts = []
-        for leaf, offset, _ in self.leaves:
-            codes, values = _column_codes(leaf, "date")
-            if len(codes):
-                dates[offset : offset + len(codes)] = np.array(
-                    [v or "" for v in values], dtype=object
-                )[codes]
-            codes, values = _column_codes(leaf, "source")
-            parts.append((offset, codes, values))
-            for v in values:
-                names.setdefault(v, len(names))
-        ordered = sorted(names)
-        rank_of = {name: i for i, name in enumerate(ordered)}
-        for offset, codes, values in parts:
-            if len(codes):
-                mapping = np.array([rank_of[v] for v in values], dtype=np.int64)
-                sources[offset : offset + len(codes)] = mapping[codes]
-        distinct = sorted(set(dates.tolist()) - {""})
-        rank = {d: i for i, d in enumerate(distinct)}
+        codes, dates = self._codes("date")
+        years = np.array([int(d[:4]) if d[:4].isdigit() else 0 for d in dates], np.int32)
+        sources, names = self._codes("source")
         self._columns = {
-            "date": dates,
-            "year": np.array([int(d[:4]) if d[:4].isdigit() else 0 for d in dates], np.int32),
-            "date_rank": np.array([rank.get(d, -1) for d in dates], dtype=np.int64),
+            "date": np.array(dates, dtype=object)[codes],
+            "year": years[codes],
+            "date_rank": codes - 1,  # dates[0] is "": undated articles rank -1
             "source": sources,
-            "source_names": ordered,
+            "source_names": names,
+            "source_codes": {name: code for code, name in enumerate(names)},
         }

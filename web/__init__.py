@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from flask import Flask, url_for
@@ -43,13 +44,18 @@ def create_app(config: dict | None = None) -> Flask:
             max_age=3600,
         )
 
+    @functools.cache
+    def version(filename: str) -> int:
+        # The file's time, read once per file: static files change only with a release,
+        # which restarts the server.
+        path = os.path.join(app.static_folder, filename)
+        return int(os.path.getmtime(path)) if os.path.exists(path) else 0
+
+    def static(filename: str) -> str:
+        return url_for("static", filename=filename, v=version(filename))
+
     @app.context_processor
     def static_url():
-        def static(filename: str) -> str:
-            path = os.path.join(app.static_folder, filename)
-            version = int(os.path.getmtime(path)) if os.path.exists(path) else 0
-            return url_for("static", filename=filename, v=version)
-
         return {"static_url": static}
 
     from web import api, errors, views

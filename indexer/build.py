@@ -28,10 +28,11 @@ from indexer.corpus import (
     corpus_files,
     decode,
     fingerprint,
-    parse_document,
     read_bytes,
+    read_document,
     source_name,
 )
+from indexer.splitter import splitter_version
 from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
 from indexer.writer import segment_writer
 from search.morphology import warm_up
@@ -61,6 +62,7 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     build: Path | None = None
+    warnings: int = 0  # doubtful splits found by the audit (``indexer check`` lists them)
 
     def summary(self) -> str:
         text = (
@@ -68,6 +70,11 @@ class BuildReport:
         )
         if self.skipped:
             text += f" ({len(self.skipped)} files skipped)"
+        if self.warnings:
+            text += (
+                f"\n{self.warnings} doubtful article splits: "
+                "run `python -m indexer check` to see them"
+            )
         return text
 
 
@@ -111,7 +118,7 @@ def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: O
         name = source_name(path, corpus)
         try:
             data = read_bytes(path)
-            articles = parse_document(decode(data, path.name), name)
+            articles, findings = read_document(decode(data, path.name), name)
         except CorpusError as exc:
             report["skipped"].append(str(exc))
             on_file(name, str(exc))
@@ -124,6 +131,7 @@ def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: O
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
             "articles": len(articles),
+            "warnings": len(findings),
         }
         report["articles"] += len(articles)
         on_file(name, None)
@@ -236,6 +244,7 @@ def _write_manifest(build: Path, corpus: Path, files: dict, skipped: list[str]) 
         "documents": len(files),
         "articles": sum(f["articles"] for f in files.values()),
         "skipped": skipped,
+        "splitter": splitter_version(),
         "files": files,
     }
     (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -291,9 +300,14 @@ def rebuild(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRe
                 articles=result["articles"],
                 skipped=result["skipped"],
                 seconds=time.perf_counter() - started,
+                warnings=_warnings(result["files"]),
             )
 
         return _build_and_switch(index, work)
+
+
+def _warnings(files: dict) -> int:
+    return sum(entry.get("warnings", 0) for entry in files.values())
 
 
 def read_manifest(build: Path | None) -> dict | None:
@@ -333,7 +347,12 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
     on_file = on_file or (lambda name, error: None)
     current = current_build(index)
     manifest = read_manifest(current)
-    if not manifest or manifest.get("schema_version") != SCHEMA_VERSION or "files" not in manifest:
+    if (
+        not manifest
+        or manifest.get("schema_version") != SCHEMA_VERSION
+        or manifest.get("splitter") != splitter_version()  # unchanged files would split anew
+        or "files" not in manifest
+    ):
         return rebuild(corpus, index, on_file)
     with rebuild_lock(index):
         files = _corpus_files(corpus)
@@ -344,6 +363,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
                 articles=manifest["articles"],
                 seconds=time.perf_counter() - started,
                 build=current,
+                warnings=_warnings(manifest["files"]),
             )
 
         def work(build: Path) -> BuildReport:
@@ -376,6 +396,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
                 changed=[source_name(p, corpus) for p in changed],
                 deleted=deleted,
                 seconds=time.perf_counter() - started,
+                warnings=_warnings(known),
             )
 
         return _build_and_switch(index, work)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer rebuild`` and ``python -m indexer articles``."""
+"""Command line: ``python -m indexer rebuild|update|articles|check``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import click
 from tqdm import tqdm
 
 from indexer.build import BuildError, rebuild, update
-from indexer.corpus import CorpusError, corpus_files, read_corpus
+from indexer.corpus import (
+    CorpusError,
+    corpus_files,
+    read_corpus,
+    read_document,
+    read_text,
+    source_name,
+)
+from indexer.splitter import default_model, score_breaks
 from indexer.store import IndexLockedError
 
 DEFAULT_CORPUS = Path("corpus")
@@ -99,3 +107,76 @@ def articles_command(corpus: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     if failed:
         sys.exit(1)
+
+
+def _audit(path: Path, corpus: Path) -> dict:
+    """One document's line of the audit: its article count and warnings."""
+    source = source_name(path, corpus)
+    try:
+        articles, findings = read_document(read_text(path), source)
+    except CorpusError as exc:
+        warning = {"line": 0, "kind": "unreadable", "message": str(exc)}
+        return {"source": source, "articles": 0, "warnings": [warning], "readable": False}
+    warnings = [f.to_dict() for f in findings]
+    return {"source": source, "articles": len(articles), "warnings": warnings, "readable": True}
+
+
+def _print_evidence(path: Path) -> None:
+    """Every headline decision of a document with the evidence that weighed most."""
+    model = default_model()
+    _institution, breaks = score_breaks(read_text(path))
+    for brk in breaks:
+        if not brk.accepted and brk.probability < 0.2:
+            continue
+        verdict = "HEADLINE" if brk.accepted else "text    "
+        click.echo(f"  {brk.line:>5} {verdict} p={brk.probability:.2f}  {brk.text[:70]}")
+        top = model.evidence(brk.features)[:6]
+        click.echo("        " + ", ".join(f"{name} {value:+.2f}" for name, value in top))
+
+
+@main.command("check")
+@corpus_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
+@click.option("--evidence", is_flag=True, help="Show the evidence behind each headline.")
+def check_command(corpus: Path, as_json: bool, evidence: bool) -> None:
+    """Audit how the corpus splits into articles, before a rebuild (warnings are not errors)."""
+    try:
+        paths = corpus_files(corpus)
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not paths:
+        raise click.ClickException(f"{corpus}: no *.txt documents found")
+    rows = []
+    for path in paths:
+        row = _audit(path, corpus)
+        rows.append(row)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {k: row[k] for k in ("source", "articles", "warnings")}, ensure_ascii=False
+                )
+            )
+    if not as_json:
+        _print_table(rows)
+        if evidence:
+            for path in paths:
+                click.echo(f"\n{source_name(path, corpus)}")
+                try:
+                    _print_evidence(path)
+                except CorpusError as exc:
+                    click.echo(f"  {exc}")
+    if not any(row["readable"] for row in rows):
+        raise click.ClickException(f"{corpus}: no document could be read")
+
+
+def _print_table(rows: list[dict]) -> None:
+    width = max([len("document")] + [len(r["source"]) for r in rows])
+    click.echo(f"{'document':<{width}}  articles  warnings")
+    for row in rows:
+        click.echo(f"{row['source']:<{width}}  {row['articles']:>8}  {len(row['warnings']):>8}")
+    for row in rows:
+        for w in row["warnings"]:
+            click.echo(f"{row['source']}:{w['line']}: {w['kind']}: {w['message']}")
+    total = sum(len(r["warnings"]) for r in rows)
+    articles = sum(r["articles"] for r in rows)
+    click.echo(f"{len(rows)} documents, {articles} articles, {total} warnings")

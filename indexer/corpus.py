@@ -9,8 +9,9 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from indexer.audit import Finding, find_problems
 from indexer.dates import document_year, find_date
-from indexer.segment import segment
+from indexer.splitter import ParsedDocument, split_document
 
 # Encodings Polish archives are found in; detection is limited to these so that a
 # Windows-1250 file is never mistaken for, say, a Cyrillic code page.
@@ -83,7 +84,17 @@ def fingerprint(data: bytes) -> str:
 
 def parse_document(text: str, source: str) -> list[Article]:
     """Split a document's text into articles with ids, institution and dates."""
-    doc = segment(text)
+    return read_document(text, source)[0]
+
+
+def read_document(text: str, source: str) -> tuple[list[Article], list[Finding]]:
+    """Split a document's text into articles, with the audit's warnings about the split."""
+    doc = split_document(text)
+    articles = _articles(doc, source)
+    return articles, find_problems(doc, [a.date for a in articles])
+
+
+def _articles(doc: ParsedDocument, source: str) -> list[Article]:
     bodies = [raw.body for raw in doc.articles]
     year = document_year(bodies)
     seen: dict[str, int] = {}

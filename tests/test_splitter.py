@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from indexer.corpus import parse_document
-from indexer.segment import segment
+from indexer.splitter import split_document
 
 SEEDS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -102,17 +102,17 @@ HARD_CASES = [
 
 @pytest.mark.parametrize(("body", "expected"), HARD_CASES)
 def test_layout_quirks(body, expected):
-    doc = segment(HEADER + body)
+    doc = split_document(HEADER + body)
     assert [(a.title, len(a.paragraphs)) for a in doc.articles] == expected
     assert doc.institution == "Ośrodek Testowy"
 
 
 def test_hard_wrapped_lines_are_joined_into_one_paragraph():
-    doc = segment(HEADER + "Tytuł\n\nZdanie przerwane\nw połowie i dokończone.")
+    doc = split_document(HEADER + "Tytuł\n\nZdanie przerwane\nw połowie i dokończone.")
     assert doc.articles[0].paragraphs == ["Zdanie przerwane w połowie i dokończone."]
 
 
 def test_document_without_header_still_parses():
-    doc = segment("Tytuł bez nagłówka\n\nTreść artykułu.")
+    doc = split_document("Tytuł bez nagłówka\n\nTreść artykułu.")
     assert doc.institution is None
     assert [a.title for a in doc.articles] == ["Tytuł bez nagłówka"]

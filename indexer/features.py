@@ -1,0 +1,176 @@
+"""Evidence for and against a line opening a new article: layout, shape, neighbours, document.
+
+Each feature is a number (mostly 0 or 1) with a readable name, so that the splitter's model can
+weigh it and ``indexer check`` can show why a line was or was not taken for a headline.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+FEATURES_VERSION = 1  # bump when a feature's meaning changes (the model must be retrained)
+
+UPPER = "A-ZĄĆĘŁŃÓŚŹŻÄÖÜÉ"
+LOWER = "a-ząćęłńóśźżäöüßéèáíúý"
+OPEN_QUOTES = "„\"«»'‚“("
+CLOSE_QUOTES = "”\"»«'’)“"
+
+# Polish abbreviations that end with a period without ending a sentence ("ul. Łanowej").
+ABBREVIATIONS = frozenset(
+    """ul al pl os nr dr hab prof ks św im p pt tel np tj tzn tzw m.in br b.r ok godz mgr inż lek
+    red wyd ds wg zob sp ww woj pow gm itp itd in ang min tys mln mld zł gr kl pkt ust art poz
+    str s r przyp fot oprac jw dot dn pn pl. płk gen mjr por kpt sierż st ppłk bp abp kard o
+    im. wsp ul. dyr kier zast prez przew sekr tow stow fund zw wz ok. ew ds. cdn""".split()
+)
+
+# A sentence end glued to the next capitalised word: "...Europejskiej.Spotkanie z grupą".
+GLUE_POINT = re.compile(rf"(?<=[{LOWER}0-9)”\"»][.!?…])(?=[„\"«]?[{UPPER}0-9])")
+# A sentence break inside a line: "Nowy punkt pomocy. Dyżury we wtorki".
+INNER_BREAK = re.compile(rf"(\S+?)([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
+BULLET = re.compile(r"^([-–—•·*▪►✓]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
+CONTACT = re.compile(r"(\btel\.|\bfax\b|@|https?://|www\.|\d{2,3}[ -]\d{2,3}[ -]\d{2})", re.I)
+TIME_OR_DATE = re.compile(r"^\d{1,2}[.:]\d{2}\b|^\d{1,2}\.\d{1,2}\.\d{2,4}$")
+
+
+@dataclass
+class Candidate:
+    """A line (or the tail of a line after a glued sentence end) that may open an article."""
+
+    text: str
+    line: int
+    blank_before: int = 0
+    blank_after: int = 0
+    glued: bool = False  # follows a sentence end on the same physical line
+
+
+@dataclass(frozen=True)
+class DocumentStats:
+    """What a document's own layout says: its typical paragraph and its use of blank lines."""
+
+    paragraph_chars: float  # median length of the document's longer lines
+    blank_rate: float  # share of lines that follow a blank line
+
+    @classmethod
+    def of(cls, cands: list[Candidate]) -> DocumentStats:
+        lengths = [len(c.text) for c in cands]
+        longer = [n for n in lengths if n >= 120] or lengths or [200]
+        rest = cands[1:]
+        blank = sum(1 for c in rest if c.blank_before) / len(rest) if rest else 0.5
+        return cls(paragraph_chars=float(statistics.median(longer)), blank_rate=blank)
+
+
+def _last_word(text: str) -> str:
+    words = text.split()
+    return words[-1].lower().strip(OPEN_QUOTES + CLOSE_QUOTES) if words else ""
+
+
+def is_abbreviation(word: str) -> bool:
+    """Whether a word ending in a period is an abbreviation or an initial ("ul.", "C.")."""
+    core = word.lower().strip(OPEN_QUOTES + CLOSE_QUOTES).rstrip(".")
+    return core in ABBREVIATIONS or (len(core) == 1 and core.isalpha()) or core.isdigit()
+
+
+def sentence_breaks(text: str) -> int:
+    """How many sentence ends inside the text are followed by another sentence."""
+    count = 0
+    for match in INNER_BREAK.finditer(text):
+        word, punct = match.group(1), match.group(2)
+        if punct == "." and is_abbreviation(word):
+            continue
+        count += 1
+    return count
+
+
+def ending(text: str) -> str:
+    """The kind of the text's last character: period, abbrev, qe, colon, cont, ellipsis, open."""
+    stripped = text.rstrip(CLOSE_QUOTES + " ")
+    quoted = stripped != text.rstrip()
+    last = stripped[-1:] if stripped else ""
+    if text.endswith("...") or last == "…":
+        return "ellipsis"
+    if last == ".":
+        return "abbrev" if is_abbreviation(_last_word(stripped)) else "period"
+    if last in "!?":
+        return "qe"
+    if last == ":":
+        return "colon"
+    if last in ",;-–—(/":
+        return "cont"
+    return "quote" if quoted else "open"
+
+
+def ends_sentence(text: str | None) -> bool:
+    return text is not None and ending(text) in ("period", "qe", "ellipsis", "quote")
+
+
+def _length_bucket(n: int) -> str:
+    for limit in (12, 30, 60, 100, 150, 220):
+        if n <= limit:
+            return f"len<={limit}"
+    return "len>220"
+
+
+def _looks_like_headline(text: str, stats: DocumentStats) -> bool:
+    """A cheap shape test for a neighbouring line: short and without a closing period."""
+    return len(text) < 0.6 * stats.paragraph_chars and ending(text) in ("open", "qe", "quote")
+
+
+def candidate_features(
+    cand: Candidate, prev: str | None, nxt: Candidate | None, stats: DocumentStats
+) -> dict[str, float]:
+    """The evidence for ``cand`` opening an article, as named numbers."""
+    text = cand.text
+    n = len(text)
+    f: dict[str, float] = {}
+
+    # Layout: blank lines around the line, or a sentence end glued before it.
+    first = prev is None
+    f["first_line"] = float(first)
+    f["glued"] = float(cand.glued)
+    f["blank_before"] = float(cand.blank_before > 0 and not first)
+    f["blank_before_2+"] = float(cand.blank_before > 1 and not first)
+    f["blank_after"] = float(cand.blank_after > 0 and nxt is not None)
+    f["blank_after_2+"] = float(cand.blank_after > 1 and nxt is not None)
+    f["no_blank_around"] = float(not cand.blank_before and not cand.blank_after and not first)
+    # In a document whose every paragraph follows a blank line, a blank line says less.
+    f["blank_before*blank_rate"] = f["blank_before"] * stats.blank_rate
+    f["last_line"] = float(nxt is None)
+
+    # Shape: length, first and last characters, sentences inside.
+    f[_length_bucket(n)] = 1.0
+    ratio = n / max(stats.paragraph_chars, 1.0)
+    f["shorter_than_half_paragraph"] = float(ratio < 0.5)
+    f["longer_than_paragraph"] = float(ratio >= 1.0)
+    words = text.split()
+    f["words<=2"] = float(len(words) <= 2)
+    f[f"ends_{ending(text)}"] = 1.0
+    first_char = text[0]
+    f["starts_lower"] = float(first_char.islower())
+    f["starts_digit"] = float(first_char.isdigit())
+    f["starts_quote"] = float(first_char in OPEN_QUOTES)
+    f["starts_bullet"] = float(bool(BULLET.match(text)))
+    breaks = sentence_breaks(text)
+    f["sentence_breaks=1"] = float(breaks == 1)
+    f["sentence_breaks>=2"] = float(breaks >= 2)
+    letters = [c for c in text if c.isalpha()]
+    f["all_caps"] = float(len(letters) >= 4 and all(c.isupper() for c in letters))
+    f["contact_or_time"] = float(bool(CONTACT.search(text) or TIME_OR_DATE.match(text)))
+    f["has_colon_inside"] = float(":" in text[:-1])
+
+    # Neighbours: does the previous line close a sentence, does a paragraph follow?
+    if prev is not None:
+        f["prev_ends_sentence"] = float(ends_sentence(prev))
+        f["prev_ends_open"] = float(ending(prev) in ("open", "cont"))
+        f["prev_open*no_blank"] = f["prev_ends_open"] * float(not cand.blank_before)
+        f["prev_short"] = float(len(prev) < 0.5 * stats.paragraph_chars)
+    if nxt is not None:
+        m = len(nxt.text)
+        f["next_starts_lower"] = float(nxt.text[0].islower())
+        f["next_starts_lower*no_blank"] = f["next_starts_lower"] * float(not cand.blank_after)
+        f["next_longer_x2"] = float(m >= 2 * n)
+        f["next_is_paragraph"] = float(m >= 0.7 * stats.paragraph_chars or m >= 150)
+        f["next_looks_like_headline"] = float(_looks_like_headline(nxt.text, stats))
+        f["next_is_bullet"] = float(bool(BULLET.match(nxt.text)))
+    return f

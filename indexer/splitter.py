@@ -1,0 +1,240 @@
+"""Split one archive document's text into articles (headline + paragraphs) by weighing evidence.
+
+The archive text comes from HTML pages flattened to plain text, so its layout is irregular:
+headlines may be separated from bodies by blank lines, whitespace-only lines or nothing at all;
+a headline may be glued to the last sentence of the previous article
+(``...Komisji Europejskiej.Spotkanie z grupą...``); paragraphs are hard-wrapped mid-sentence;
+the last sentence of an article may have no final period; and a headline may be a question, an
+exclamation or two sentences. No single rule decides: every line (and every point where a
+sentence end is glued to a capitalised word) is a candidate break, described by features of its
+layout, its shape, its neighbours and its document (``indexer.features``), and a logistic model
+(``splitter_model.json``, trained by ``python -m benchmarks.splitter train``) weighs them. Every
+decision can be explained feature by feature (``Break.evidence``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from indexer.features import (
+    FEATURES_VERSION,
+    GLUE_POINT,
+    Candidate,
+    DocumentStats,
+    candidate_features,
+)
+
+MAX_TITLE_CHARS = 250  # a "headline" longer than this is prose whatever the model says
+NEAR = 0.2  # rejected breaks above this belief are kept for the audit
+
+HEADER_ARCHIVE = re.compile(r"^\s*archiwum\b", re.IGNORECASE)
+HEADER_KIND = re.compile(r"^\s*dokument\s+archiwalny\s*$", re.IGNORECASE)
+
+
+@dataclass
+class RawArticle:
+    """An article as found in the text, before ids and dates are assigned."""
+
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    line: int = 0  # 1-based line of the headline in the file (0: text before any headline)
+    probability: float = 1.0  # the model's belief that the headline opens an article
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass
+class ParsedDocument:
+    """The header's institution and the articles of one archive document."""
+
+    institution: str | None
+    articles: list[RawArticle]
+    has_preamble: bool = False  # text before the first headline was kept as an article
+    near_misses: list[tuple[int, str, float]] = field(default_factory=list)  # (line, text, p)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights of the logistic model that scores candidate breaks."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def evidence(self, features: dict[str, float]) -> list[tuple[str, float]]:
+        """Each feature's contribution to the score, largest first."""
+        parts = [(k, self.weights.get(k, 0.0) * v) for k, v in features.items()]
+        return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Model:
+        return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def _model_text() -> str:
+    return resources.files("indexer").joinpath("splitter_model.json").read_text("utf-8")
+
+
+@cache
+def default_model() -> Model:
+    """The model shipped with the package."""
+    return Model.from_dict(json.loads(_model_text()))
+
+
+@cache
+def splitter_version() -> str:
+    """Identifies the splitting rules: a build split by other rules must be redone whole."""
+    digest = hashlib.sha1(f"{FEATURES_VERSION}\0{_model_text()}".encode()).hexdigest()
+    return f"{FEATURES_VERSION}-{digest[:12]}"
+
+
+@dataclass
+class Break:
+    """One candidate break: where it is, the model's belief, and the evidence for it."""
+
+    line: int
+    text: str
+    probability: float
+    features: dict[str, float]
+    accepted: bool
+
+
+def normalize_text(text: str) -> str:
+    """Unify newlines and spaces so that whitespace-only lines become empty lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = re.sub(r"[\u00a0\u2007\u202f\t\u200b\u3000]", " ", text)
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+
+
+def _split_header(lines: list[str]) -> tuple[str | None, int]:
+    """Return (institution, index of the first line after the header)."""
+    nonblank = [i for i, line in enumerate(lines[:6]) if line]
+    if len(nonblank) >= 2 and HEADER_KIND.match(lines[nonblank[1]]):
+        first = lines[nonblank[0]]
+        _archive, sep, institution = first.partition(" - ")
+        return (institution if sep else first).strip(), nonblank[1] + 1
+    if nonblank and HEADER_ARCHIVE.match(lines[nonblank[0]]) and " - " in lines[nonblank[0]]:
+        return lines[nonblank[0]].partition(" - ")[2].strip(), nonblank[0] + 1
+    return None, 0
+
+
+def _candidates(lines: list[str], start: int) -> list[Candidate]:
+    """Every non-blank line after the header, with the blank lines around it."""
+    out: list[Candidate] = []
+    blanks = 0
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if not line:
+            blanks += 1
+            continue
+        out.append(Candidate(text=line, line=number, blank_before=blanks if out else 99))
+        blanks = 0
+    for cand, nxt in zip(out, out[1:], strict=False):
+        cand.blank_after = nxt.blank_before
+    if out:
+        out[-1].blank_after = 99
+    return out
+
+
+def _unglue(cands: list[Candidate], stats: DocumentStats, model: Model) -> list[Candidate]:
+    """Split 'last sentence.Next headline' where the model believes the tail is a headline."""
+    out: list[Candidate] = []
+    for i, cand in enumerate(cands):
+        following = cands[i + 1] if i + 1 < len(cands) else None
+        best: tuple[float, int] | None = None
+        for match in GLUE_POINT.finditer(cand.text):
+            head, tail = cand.text[: match.start()], cand.text[match.start() :]
+            trial = Candidate(
+                text=tail, line=cand.line, blank_before=0, blank_after=cand.blank_after, glued=True
+            )
+            p = model.probability(candidate_features(trial, head, following, stats))
+            if p >= model.threshold and (best is None or p > best[0]):
+                best = (p, match.start())
+        if best is None:
+            out.append(cand)
+            continue
+        cut = best[1]
+        out.append(Candidate(cand.text[:cut], cand.line, cand.blank_before, 0))
+        out.append(Candidate(cand.text[cut:], cand.line, 0, cand.blank_after, glued=True))
+    return out
+
+
+def score_breaks(text: str, model: Model | None = None) -> tuple[str | None, list[Break]]:
+    """Return the document's institution and every candidate break with its evidence."""
+    model = model or default_model()
+    lines = normalize_text(text).split("\n")
+    institution, start = _split_header(lines)
+    cands = _candidates(lines, start)
+    stats = DocumentStats.of(cands)
+    cands = _unglue(cands, stats, model)
+    breaks = []
+    for i, cand in enumerate(cands):
+        prev = cands[i - 1].text if i > 0 else None
+        following = cands[i + 1] if i + 1 < len(cands) else None
+        feats = candidate_features(cand, prev, following, stats)
+        p = model.probability(feats)
+        accepted = p >= model.threshold and len(cand.text) <= MAX_TITLE_CHARS
+        breaks.append(Break(cand.line, cand.text, p, feats, accepted))
+    _resolve_adjacent(breaks)
+    return institution, breaks
+
+
+def _resolve_adjacent(breaks: list[Break]) -> None:
+    """An article needs a body: of two headlines in a row, the weaker one becomes text."""
+    for i in range(len(breaks) - 1, -1, -1):
+        if not breaks[i].accepted:
+            continue
+        nxt = breaks[i + 1] if i + 1 < len(breaks) else None
+        if nxt is None:
+            breaks[i].accepted = False  # the document's last line cannot open an article
+        elif nxt.accepted:
+            weaker = breaks[i] if breaks[i].probability < nxt.probability else nxt
+            weaker.accepted = False
+
+
+def _join_wrapped(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines: a line continues when the next one starts in lower case."""
+    paragraphs: list[str] = []
+    for line in lines:
+        if paragraphs and line and line[0].islower():
+            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        else:
+            paragraphs.append(line)
+    return [p for p in paragraphs if p]
+
+
+def split_document(text: str, model: Model | None = None) -> ParsedDocument:
+    """Parse a document's text into its institution and articles."""
+    institution, breaks = score_breaks(text, model)
+    articles: list[RawArticle] = []
+    preamble: list[Break] = []
+    near = [
+        (b.line, b.text, b.probability) for b in breaks if not b.accepted and b.probability > NEAR
+    ]
+    for brk in breaks:
+        if brk.accepted:
+            articles.append(RawArticle(title=brk.text, line=brk.line, probability=brk.probability))
+        elif articles:
+            articles[-1].paragraphs.append(brk.text)
+        else:
+            preamble.append(brk)
+    for article in articles:
+        article.paragraphs = _join_wrapped(article.paragraphs)
+    if preamble:
+        # Text before the first headline is kept as an article of its own.
+        paragraphs = _join_wrapped([b.text for b in preamble])
+        title = paragraphs[0][:MAX_TITLE_CHARS] if len(paragraphs) == 1 else paragraphs.pop(0)
+        first = RawArticle(title, paragraphs, line=preamble[0].line, probability=0.0)
+        articles.insert(0, first)
+    return ParsedDocument(institution, articles, has_preamble=bool(preamble), near_misses=near)

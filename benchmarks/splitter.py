@@ -20,14 +20,17 @@ from pathlib import Path
 
 import click
 
-from indexer.features import GLUE_POINT, Candidate, DocumentStats, candidate_features
+from indexer.features import Candidate
 from indexer.splitter import (
     Model,
-    _candidates,
-    _split_header,
+    Stage,
+    cut,
     default_model,
-    normalize_text,
+    glue_trials,
+    line_features,
+    prepare,
     split_document,
+    with_profile,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,13 +101,14 @@ def score(docs: list[Labelled], model: Model | None = None) -> dict[str, tuple[i
 def report(totals: dict[str, tuple[int, int, int]]) -> str:
     """A Markdown table: each family, the design and held-out groups, and everything."""
     groups = dict(totals)
-    for group, members in (
-        ("design (all)", [v for k, v in totals.items() if not k.startswith("heldout")]),
-        ("heldout (all)", [v for k, v in totals.items() if k.startswith("heldout")]),
-        ("all", list(totals.values())),
-    ):
-        if members:
-            groups[group] = tuple(map(sum, zip(*members, strict=True)))
+    prefixes = sorted({k.split("-")[0] for k in totals if "-" in k})
+    for prefix in prefixes:
+        members = [v for k, v in totals.items() if k.startswith(f"{prefix}-")]
+        if prefix == "design" and "seeds" in totals:
+            members.append(totals["seeds"])
+        if len(members) > 1:
+            groups[f"{prefix} (all)"] = tuple(map(sum, zip(*members, strict=True)))
+    groups["all"] = tuple(map(sum, zip(*totals.values(), strict=True)))
     rows = ["| family | headlines | precision | recall | F1 |", "|---|---|---|---|---|"]
     for name, (tp, npred, ngold) in groups.items():
         p, r, f = prf(tp, npred, ngold)
@@ -115,36 +119,47 @@ def report(totals: dict[str, tuple[int, int, int]]) -> str:
 # -- training ------------------------------------------------------------------------------
 
 
-def _examples(text: str, titles: list[str]) -> list[tuple[dict[str, float], int]]:
-    """Features and labels of every candidate (lines and glue points) of one document."""
-    lines = normalize_text(text).split("\n")
-    _institution, start = _split_header(lines)
-    cands = _candidates(lines, start)
-    stats = DocumentStats.of(cands)
+@dataclass
+class Examples:
+    """Training rows of one document: first-reading rows (glue points included) and the
+    final candidates with their features and labels, for the second reading."""
+
+    first_rows: list[tuple[dict[str, float], int]]
+    cands: list[Candidate]
+    feats: list[dict[str, float] | None]
+    labels: list[int]
+
+
+def examples(text: str, titles: list[str]) -> Examples:
+    """Label every candidate (lines and glue points) of one document by its headlines."""
+    _institution, cands, stats = prepare(text)
     wanted = list(titles)
-    out = []
-    for i, cand in enumerate(cands):
-        following = cands[i + 1] if i + 1 < len(cands) else None
-        prev = cands[i - 1].text if i > 0 else None
-        for match in GLUE_POINT.finditer(cand.text):
-            head, tail = cand.text[: match.start()], cand.text[match.start() :]
-            glued = Candidate(tail, cand.line, 0, cand.blank_after, glued=True)
-            label = int(bool(wanted) and tail == wanted[0])
-            if label:
-                wanted.pop(0)
-            out.append((candidate_features(glued, head, following, stats), label))
-            if label:
-                cand = Candidate(head, cand.line, cand.blank_before, 0)
-                break
-        label = int(bool(wanted) and cand.text == wanted[0])
-        if label:
+    glue_rows: list[tuple[dict[str, float], int]] = []
+    labels: list[int] = []
+    i = 0
+    while i < len(cands):
+        hit = None
+        for at, feats in glue_trials(cands, i, stats):
+            positive = hit is None and bool(wanted) and cands[i].text[at:] == wanted[0]
+            glue_rows.append((feats, int(positive)))
+            if positive:
+                hit = at
+        if hit is not None:
+            cut(cands, i, hit)
+        text_i = cands[i].text
+        if wanted and text_i == wanted[0]:
+            labels.append(1)
             wanted.pop(0)
-        elif cand.text in wanted:
-            # Titles are found in order: a later match means earlier titles were unreachable.
-            del wanted[: wanted.index(cand.text) + 1]
-            label = 1
-        out.append((candidate_features(cand, prev, following, stats), label))
-    return out
+        elif text_i in wanted:
+            # Headlines are found in order: a later one means earlier ones were unreachable.
+            del wanted[: wanted.index(text_i) + 1]
+            labels.append(1)
+        else:
+            labels.append(0)
+        i += 1
+    feats = line_features(cands, stats)
+    rows = [(f, y) for f, y in zip(feats, labels, strict=True) if f is not None]
+    return Examples(glue_rows + rows, cands, feats, labels)
 
 
 def augment(doc: Labelled, rng: random.Random) -> str:
@@ -176,29 +191,35 @@ def augment(doc: Labelled, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def train(docs: list[Labelled], c: float = 1.0, copies: int = 3, seed: int = 7) -> Model:
-    """Fit the logistic model on the documents and layout-augmented copies of them."""
+def _fit(rows: list[tuple[dict[str, float], int]], c: float) -> Stage:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    rng = random.Random(seed)
-    rows: list[dict[str, float]] = []
-    labels: list[int] = []
-    for doc in docs:
-        variants = [doc.text] + [augment(doc, rng) for _ in range(copies)]
-        for text in variants:
-            for feats, label in _examples(text, doc.titles):
-                rows.append(feats)
-                labels.append(label)
     vec = DictVectorizer(sparse=False)
-    x = vec.fit_transform(rows)
+    x = vec.fit_transform([f for f, _ in rows])
     lr = LogisticRegression(C=c, max_iter=5000)
-    lr.fit(x, labels)
-    weights = {
-        name: round(float(w), 4)
-        for name, w in zip(vec.get_feature_names_out(), lr.coef_[0], strict=True)
-    }
-    return Model(weights=weights, bias=round(float(lr.intercept_[0]), 4), threshold=0.5)
+    lr.fit(x, [y for _, y in rows])
+    names = vec.get_feature_names_out()
+    weights = {n: round(float(w), 4) for n, w in zip(names, lr.coef_[0], strict=True)}
+    return Stage(weights=weights, bias=round(float(lr.intercept_[0]), 4))
+
+
+def train(
+    docs: list[Labelled], c: float = 1.0, copies: int = 3, seed: int = 7, threshold: float = 0.5
+) -> Model:
+    """Fit both readings on the documents and layout-augmented copies of them."""
+    rng = random.Random(seed)
+    labelled = [
+        examples(text, doc.titles)
+        for doc in docs
+        for text in [doc.text] + [augment(doc, rng) for _ in range(copies)]
+    ]
+    first = _fit([row for ex in labelled for row in ex.first_rows], c)
+    second_rows = []
+    for ex in labelled:
+        feats = with_profile(ex.cands, ex.feats, first, threshold)
+        second_rows += [(f, y) for f, y in zip(feats, ex.labels, strict=True) if f is not None]
+    return Model(first=first, second=_fit(second_rows, c), threshold=threshold)
 
 
 @click.group()
@@ -233,14 +254,26 @@ def train_command(families: str, c: float, out: Path | None, score_all: bool) ->
     """Train the model on some families; optionally score it on all of them."""
     model = train(load(families.split(",")), c=c)
     if out:
-        data = {"weights": model.weights, "bias": model.bias, "threshold": model.threshold}
-        data["trained_on"] = families.split(",")
+        data = {**model.to_dict(), "trained_on": families.split(",")}
         out.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         click.echo(f"wrote {out}")
     if score_all:
         click.echo(report(score(load(), model)))
-    top = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))[:15]
+    top = sorted(model.second.weights.items(), key=lambda kv: -abs(kv[1]))[:15]
     click.echo("strongest evidence: " + ", ".join(f"{k} {v:+.2f}" for k, v in top))
+
+
+@main.command("crossval")
+@click.option("--families", default="", help="Comma-separated families (default: all).")
+@click.option("--c", "c", default=1.0, show_default=True, help="Inverse regularisation.")
+def crossval_command(families: str, c: float) -> None:
+    """Leave one family out: train on the others, score on it; every family in turn."""
+    docs = load([f for f in families.split(",") if f] or None)
+    totals = {}
+    for family in sorted({d.family for d in docs}):
+        model = train([d for d in docs if d.family != family], c=c)
+        totals.update(score([d for d in docs if d.family == family], model))
+    click.echo(report(totals))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ weigh it and ``indexer check`` can show why a line was or was not taken for a he
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 
 FEATURES_VERSION = 1  # bump when a feature's meaning changes (the model must be retrained)
@@ -26,7 +28,9 @@ ABBREVIATIONS = frozenset(
 )
 
 # A sentence end glued to the next capitalised word: "...Europejskiej.Spotkanie z grupą".
-GLUE_POINT = re.compile(rf"(?<=[{LOWER}0-9)”\"»][.!?…])(?=[„\"«]?[{UPPER}0-9])")
+GLUE_POINT = re.compile(
+    rf"(?<=[{LOWER}][.!?…])(?=[„\"«]?[{UPPER}0-9])|(?<=[0-9)”\"»][.!?…])(?=[„\"«]?[{UPPER}])"
+)
 # A sentence break inside a line: "Nowy punkt pomocy. Dyżury we wtorki".
 INNER_BREAK = re.compile(rf"(\S+?)([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
 BULLET = re.compile(r"^([-–—•·*▪►✓]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
@@ -154,8 +158,7 @@ def candidate_features(
     breaks = sentence_breaks(text)
     f["sentence_breaks=1"] = float(breaks == 1)
     f["sentence_breaks>=2"] = float(breaks >= 2)
-    letters = [c for c in text if c.isalpha()]
-    f["all_caps"] = float(len(letters) >= 4 and all(c.isupper() for c in letters))
+    f["all_caps"] = float(text == text.upper() and sum(c.isalpha() for c in text) >= 4)
     f["contact_or_time"] = float(bool(CONTACT.search(text) or TIME_OR_DATE.match(text)))
     f["has_colon_inside"] = float(":" in text[:-1])
 
@@ -174,3 +177,56 @@ def candidate_features(
         f["next_looks_like_headline"] = float(_looks_like_headline(nxt.text, stats))
         f["next_is_bullet"] = float(bool(BULLET.match(nxt.text)))
     return f
+
+
+def _before_class(cand: Candidate) -> str:
+    if cand.glued:
+        return "glued"
+    return "0" if not cand.blank_before else "1" if cand.blank_before == 1 else "2+"
+
+
+def _after_class(cand: Candidate) -> str:
+    return "0" if not cand.blank_after else "1+"
+
+
+@dataclass(frozen=True)
+class TitleProfile:
+    """The house style of a document: how the headlines a first reading found differ from
+    its other lines (blank lines around them, how they end, how long they are)."""
+
+    titles: int
+    lines: int
+    counts: dict[str, Counter]  # aspect -> class -> count among headlines
+    base: dict[str, Counter]  # aspect -> class -> count among all lines
+    max_chars: int
+
+    @classmethod
+    def of(cls, cands: list[Candidate], is_title: list[bool]) -> TitleProfile:
+        titles = [c for c, t in zip(cands, is_title, strict=True) if t]
+        counts = {name: Counter(map(fn, titles)) for name, fn in ASPECTS.items()}
+        base = {name: Counter(map(fn, cands)) for name, fn in ASPECTS.items()}
+        longest = max((len(c.text) for c in titles), default=0)
+        return cls(len(titles), len(cands), counts, base, longest)
+
+    def log_ratio(self, aspect: str, cand: Candidate) -> float:
+        """log P(class | headline) / P(class | any line): 0 when the class tells nothing."""
+        cls_ = ASPECTS[aspect](cand)
+        p_title = (self.counts[aspect][cls_] + 0.5) / (self.titles + 1)
+        p_any = (self.base[aspect][cls_] + 0.5) / (self.lines + 1)
+        return max(-3.0, min(3.0, math.log(p_title / p_any)))
+
+
+ASPECTS = {
+    "blank_before": _before_class,
+    "blank_after": _after_class,
+    "ending": lambda c: ending(c.text),
+}
+
+
+def profile_features(cand: Candidate, profile: TitleProfile) -> dict[str, float]:
+    """Whether a candidate looks like the document's other headlines and unlike its text."""
+    if profile.titles < 3:
+        return {"doc_few_headlines": 1.0}
+    out = {f"doc_{aspect}_like_headlines": profile.log_ratio(aspect, cand) for aspect in ASPECTS}
+    out["doc_longer_than_headlines"] = float(len(cand.text) > 1.2 * profile.max_chars)
+    return out

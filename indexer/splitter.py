@@ -27,7 +27,9 @@ from indexer.features import (
     GLUE_POINT,
     Candidate,
     DocumentStats,
+    TitleProfile,
     candidate_features,
+    profile_features,
 )
 
 MAX_TITLE_CHARS = 250  # a "headline" longer than this is prose whatever the model says
@@ -62,25 +64,51 @@ class ParsedDocument:
 
 
 @dataclass(frozen=True)
-class Model:
-    """Weights of the logistic model that scores candidate breaks."""
+class Stage:
+    """One logistic reading: a weight per feature and a bias."""
 
     weights: dict[str, float]
     bias: float
-    threshold: float
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def to_dict(self) -> dict:
+        return {"weights": self.weights, "bias": self.bias}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Two readings of a document: lines on their own, then against the document's headlines.
+
+    The first reading scores each candidate from its layout, shape and neighbours; the
+    headlines it finds give the document's house style (``TitleProfile``), and the second
+    reading scores every candidate again with that style as further evidence.
+    """
+
+    first: Stage
+    second: Stage
+    threshold: float
+
     def evidence(self, features: dict[str, float]) -> list[tuple[str, float]]:
-        """Each feature's contribution to the score, largest first."""
-        parts = [(k, self.weights.get(k, 0.0) * v) for k, v in features.items()]
+        """Each feature's contribution to the final score, largest first."""
+        parts = [(k, self.second.weights.get(k, 0.0) * v) for k, v in features.items()]
         return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))
+
+    def to_dict(self) -> dict:
+        return {
+            "first": self.first.to_dict(),
+            "second": self.second.to_dict(),
+            "threshold": self.threshold,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Model:
-        return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+        def stage(d: dict) -> Stage:
+            return Stage(dict(d["weights"]), float(d["bias"]))
+
+        return cls(stage(data["first"]), stage(data["second"]), float(data["threshold"]))
 
 
 def _model_text() -> str:
@@ -131,12 +159,20 @@ def _split_header(lines: list[str]) -> tuple[str | None, int]:
 
 
 def _candidates(lines: list[str], start: int) -> list[Candidate]:
-    """Every non-blank line after the header, with the blank lines around it."""
+    """Every logical line after the header, with the blank lines around it.
+
+    A line that starts in lower case right under another continues it (a hard wrap), as
+    does one under a line ending in a hyphen: no headline starts that way.
+    """
     out: list[Candidate] = []
     blanks = 0
     for number, line in enumerate(lines[start:], start=start + 1):
         if not line:
             blanks += 1
+            continue
+        if out and not blanks and (line[0].islower() or out[-1].text.endswith(("-", "–"))):
+            joiner = "" if re.search(r"\w-$", out[-1].text) else " "
+            out[-1].text = f"{out[-1].text}{joiner}{line}"
             continue
         out.append(Candidate(text=line, line=number, blank_before=blanks if out else 99))
         blanks = 0
@@ -147,45 +183,81 @@ def _candidates(lines: list[str], start: int) -> list[Candidate]:
     return out
 
 
+def glue_trials(cands: list[Candidate], i: int, stats: DocumentStats):
+    """Each way of cutting candidate i at a glued sentence end: (cut, tail's features)."""
+    cand = cands[i]
+    following = cands[i + 1] if i + 1 < len(cands) else None
+    for match in GLUE_POINT.finditer(cand.text):
+        head, tail = cand.text[: match.start()], cand.text[match.start() :]
+        trial = Candidate(tail, cand.line, blank_before=0, blank_after=cand.blank_after, glued=True)
+        yield match.start(), candidate_features(trial, head, following, stats)
+
+
+def cut(cands: list[Candidate], i: int, at: int) -> None:
+    """Split candidate i into the end of its paragraph and a glued headline."""
+    cand = cands[i]
+    tail = Candidate(cand.text[at:], cand.line, 0, cand.blank_after, glued=True)
+    cands[i] = Candidate(cand.text[:at], cand.line, cand.blank_before, 0)
+    cands.insert(i + 1, tail)
+
+
 def _unglue(cands: list[Candidate], stats: DocumentStats, model: Model) -> list[Candidate]:
-    """Split 'last sentence.Next headline' where the model believes the tail is a headline."""
-    out: list[Candidate] = []
+    """Split 'last sentence.Next headline' where the first reading believes in the tail."""
+    for i in range(len(cands) - 1, -1, -1):
+        trials = [(model.first.probability(f), at) for at, f in glue_trials(cands, i, stats)]
+        best = max(trials, default=None)
+        if best and best[0] >= model.threshold:
+            cut(cands, i, best[1])
+    return cands
+
+
+def prepare(text: str) -> tuple[str | None, list[Candidate], DocumentStats]:
+    """The document's institution, its candidate lines and its layout statistics."""
+    lines = normalize_text(text).split("\n")
+    institution, start = _split_header(lines)
+    cands = _candidates(lines, start)
+    return institution, cands, DocumentStats.of(cands)
+
+
+def line_features(cands: list[Candidate], stats: DocumentStats) -> list[dict[str, float] | None]:
+    """First-reading features of every candidate (None: too long to be a headline)."""
+    out: list[dict[str, float] | None] = []
     for i, cand in enumerate(cands):
-        following = cands[i + 1] if i + 1 < len(cands) else None
-        best: tuple[float, int] | None = None
-        for match in GLUE_POINT.finditer(cand.text):
-            head, tail = cand.text[: match.start()], cand.text[match.start() :]
-            trial = Candidate(
-                text=tail, line=cand.line, blank_before=0, blank_after=cand.blank_after, glued=True
-            )
-            p = model.probability(candidate_features(trial, head, following, stats))
-            if p >= model.threshold and (best is None or p > best[0]):
-                best = (p, match.start())
-        if best is None:
-            out.append(cand)
+        if len(cand.text) > MAX_TITLE_CHARS:
+            out.append(None)
             continue
-        cut = best[1]
-        out.append(Candidate(cand.text[:cut], cand.line, cand.blank_before, 0))
-        out.append(Candidate(cand.text[cut:], cand.line, 0, cand.blank_after, glued=True))
+        prev = cands[i - 1].text if i > 0 else None
+        following = cands[i + 1] if i + 1 < len(cands) else None
+        out.append(candidate_features(cand, prev, following, stats))
     return out
+
+
+def with_profile(
+    cands: list[Candidate], feats: list[dict[str, float] | None], first: Stage, threshold: float
+) -> list[dict[str, float] | None]:
+    """Second-reading features: each line against the headlines of the first reading."""
+    probs = [first.probability(f) if f is not None else 0.0 for f in feats]
+    # The first line is a headline whatever its layout: it does not show the house style.
+    profile = TitleProfile.of(cands[1:], [p >= threshold for p in probs[1:]])
+    return [
+        None if f is None else {**f, **profile_features(c, profile)}
+        for c, f in zip(cands, feats, strict=True)
+    ]
 
 
 def score_breaks(text: str, model: Model | None = None) -> tuple[str | None, list[Break]]:
     """Return the document's institution and every candidate break with its evidence."""
     model = model or default_model()
-    lines = normalize_text(text).split("\n")
-    institution, start = _split_header(lines)
-    cands = _candidates(lines, start)
-    stats = DocumentStats.of(cands)
+    institution, cands, stats = prepare(text)
     cands = _unglue(cands, stats, model)
+    feats = with_profile(cands, line_features(cands, stats), model.first, model.threshold)
     breaks = []
-    for i, cand in enumerate(cands):
-        prev = cands[i - 1].text if i > 0 else None
-        following = cands[i + 1] if i + 1 < len(cands) else None
-        feats = candidate_features(cand, prev, following, stats)
-        p = model.probability(feats)
-        accepted = p >= model.threshold and len(cand.text) <= MAX_TITLE_CHARS
-        breaks.append(Break(cand.line, cand.text, p, feats, accepted))
+    for cand, f in zip(cands, feats, strict=True):
+        if f is None:
+            breaks.append(Break(cand.line, cand.text, 0.0, {"too_long": 1.0}, False))
+            continue
+        p = model.second.probability(f)
+        breaks.append(Break(cand.line, cand.text, p, f, p >= model.threshold))
     _resolve_adjacent(breaks)
     return institution, breaks
 

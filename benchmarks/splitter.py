@@ -217,7 +217,7 @@ def train(
     first = _fit([row for ex in labelled for row in ex.first_rows], c)
     second_rows = []
     for ex in labelled:
-        feats = with_profile(ex.cands, ex.feats, first, threshold)
+        feats = with_profile(ex.cands, ex.feats, first)
         second_rows += [(f, y) for f, y in zip(feats, ex.labels, strict=True) if f is not None]
     return Model(first=first, second=_fit(second_rows, c), threshold=threshold)
 
@@ -235,14 +235,18 @@ def score_command(families: str, errors: bool) -> None:
     docs = load([f for f in families.split(",") if f] or None)
     click.echo(report(score(docs)))
     if errors:
-        for doc in docs:
-            predicted = [_norm(a.title) for a in split_document(doc.text).articles]
-            for title in doc.titles:
-                if title not in predicted:
-                    click.echo(f"MISS {doc.family}/{doc.name}: {title}")
-            for title in predicted:
-                if title not in doc.titles:
-                    click.echo(f"EXTRA {doc.family}/{doc.name}: {title[:120]}")
+        _print_errors(docs, default_model())
+
+
+def _print_errors(docs: list[Labelled], model: Model) -> None:
+    for doc in docs:
+        predicted = [_norm(a.title) for a in split_document(doc.text, model).articles]
+        for title in doc.titles:
+            if title not in predicted:
+                click.echo(f"MISS {doc.family}/{doc.name}: {title}")
+        for title in predicted:
+            if title not in doc.titles:
+                click.echo(f"EXTRA {doc.family}/{doc.name}: {title[:120]}")
 
 
 @main.command("train")
@@ -266,13 +270,18 @@ def train_command(families: str, c: float, out: Path | None, score_all: bool) ->
 @main.command("crossval")
 @click.option("--families", default="", help="Comma-separated families (default: all).")
 @click.option("--c", "c", default=1.0, show_default=True, help="Inverse regularisation.")
-def crossval_command(families: str, c: float) -> None:
+@click.option("--errors", is_flag=True, help="List missed and extra headlines.")
+@click.option("--threshold", default=0.5, show_default=True)
+def crossval_command(families: str, c: float, errors: bool, threshold: float) -> None:
     """Leave one family out: train on the others, score on it; every family in turn."""
     docs = load([f for f in families.split(",") if f] or None)
     totals = {}
     for family in sorted({d.family for d in docs}):
-        model = train([d for d in docs if d.family != family], c=c)
-        totals.update(score([d for d in docs if d.family == family], model))
+        model = train([d for d in docs if d.family != family], c=c, threshold=threshold)
+        held = [d for d in docs if d.family == family]
+        totals.update(score(held, model))
+        if errors:
+            _print_errors(held, model)
     click.echo(report(totals))
 
 

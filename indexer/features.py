@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+MIN_PARAGRAPH_CHARS = 100.0
 FEATURES_VERSION = 1  # bump when a feature's meaning changes (the model must be retrained)
 
 UPPER = "A-ZĄĆĘŁŃÓŚŹŻÄÖÜÉ"
@@ -62,7 +63,9 @@ class DocumentStats:
         longer = [n for n in lengths if n >= 120] or lengths or [200]
         rest = cands[1:]
         blank = sum(1 for c in rest if c.blank_before) / len(rest) if rest else 0.5
-        return cls(paragraph_chars=float(statistics.median(longer)), blank_rate=blank)
+        # A document of short lines says little about paragraphs: assume prose-sized ones.
+        paragraph = max(float(statistics.median(longer)), MIN_PARAGRAPH_CHARS)
+        return cls(paragraph_chars=paragraph, blank_rate=blank)
 
 
 def _last_word(text: str) -> str:
@@ -162,6 +165,13 @@ def candidate_features(
     f["contact_or_time"] = float(bool(CONTACT.search(text) or TIME_OR_DATE.match(text)))
     f["has_colon_inside"] = float(":" in text[:-1])
 
+    # Shape weighs less where the layout sets the line apart: a headline may end in "." or "?".
+    apart = float(cand.blank_before > 0 and cand.blank_after > 0 and not first)
+    f["set_apart"] = apart
+    f["set_apart*ends_period"] = apart * f.get("ends_period", 0.0)
+    f["set_apart*ends_qe"] = apart * f.get("ends_qe", 0.0)
+    f["set_apart*sentence_breaks"] = apart * float(breaks > 0)
+
     # Neighbours: does the previous line close a sentence, does a paragraph follow?
     if prev is not None:
         f["prev_ends_sentence"] = float(ends_sentence(prev))
@@ -182,7 +192,7 @@ def candidate_features(
 def _before_class(cand: Candidate) -> str:
     if cand.glued:
         return "glued"
-    return "0" if not cand.blank_before else "1" if cand.blank_before == 1 else "2+"
+    return str(min(cand.blank_before, 4))
 
 
 def _after_class(cand: Candidate) -> str:
@@ -194,19 +204,23 @@ class TitleProfile:
     """The house style of a document: how the headlines a first reading found differ from
     its other lines (blank lines around them, how they end, how long they are)."""
 
-    titles: int
+    titles: float  # the first reading's headlines, each counted by its probability
     lines: int
-    counts: dict[str, Counter]  # aspect -> class -> count among headlines
+    counts: dict[str, Counter]  # aspect -> class -> weight among headlines
     base: dict[str, Counter]  # aspect -> class -> count among all lines
     max_chars: int
 
     @classmethod
-    def of(cls, cands: list[Candidate], is_title: list[bool]) -> TitleProfile:
-        titles = [c for c, t in zip(cands, is_title, strict=True) if t]
-        counts = {name: Counter(map(fn, titles)) for name, fn in ASPECTS.items()}
-        base = {name: Counter(map(fn, cands)) for name, fn in ASPECTS.items()}
-        longest = max((len(c.text) for c in titles), default=0)
-        return cls(len(titles), len(cands), counts, base, longest)
+    def of(cls, cands: list[Candidate], probs: list[float]) -> TitleProfile:
+        counts: dict[str, Counter] = {name: Counter() for name in ASPECTS}
+        base: dict[str, Counter] = {name: Counter() for name in ASPECTS}
+        for cand, p in zip(cands, probs, strict=True):
+            for name, fn in ASPECTS.items():
+                cls_ = fn(cand)
+                counts[name][cls_] += p
+                base[name][cls_] += 1
+        likely = [len(c.text) for c, p in zip(cands, probs, strict=True) if p >= 0.5]
+        return cls(sum(probs), len(cands), counts, base, max(likely, default=0))
 
     def log_ratio(self, aspect: str, cand: Candidate) -> float:
         """log P(class | headline) / P(class | any line): 0 when the class tells nothing."""
@@ -225,8 +239,14 @@ ASPECTS = {
 
 def profile_features(cand: Candidate, profile: TitleProfile) -> dict[str, float]:
     """Whether a candidate looks like the document's other headlines and unlike its text."""
-    if profile.titles < 3:
+    if profile.titles < 2:
         return {"doc_few_headlines": 1.0}
-    out = {f"doc_{aspect}_like_headlines": profile.log_ratio(aspect, cand) for aspect in ASPECTS}
+    out = {}
+    for aspect in ASPECTS:
+        # Likeness and unlikeness weigh apart: a rare shape among the headlines (one that
+        # ends with a period) must not veto as strongly as a common one supports.
+        ratio = profile.log_ratio(aspect, cand)
+        out[f"doc_{aspect}_like_headlines"] = max(ratio, 0.0)
+        out[f"doc_{aspect}_unlike_headlines"] = max(-ratio, 0.0)
     out["doc_longer_than_headlines"] = float(len(cand.text) > 1.2 * profile.max_chars)
     return out

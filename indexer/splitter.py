@@ -33,6 +33,7 @@ from indexer.features import (
 )
 
 MAX_TITLE_CHARS = 250  # a "headline" longer than this is prose whatever the model says
+REREADINGS = 2  # the second reading repeated with the style its own headlines show
 NEAR = 0.2  # rejected breaks above this belief are kept for the audit
 
 HEADER_ARCHIVE = re.compile(r"^\s*archiwum\b", re.IGNORECASE)
@@ -233,15 +234,18 @@ def line_features(cands: list[Candidate], stats: DocumentStats) -> list[dict[str
 
 
 def with_profile(
-    cands: list[Candidate], feats: list[dict[str, float] | None], first: Stage, threshold: float
+    cands: list[Candidate], feats: list[dict[str, float] | None], stage: Stage
 ) -> list[dict[str, float] | None]:
-    """Second-reading features: each line against the headlines of the first reading."""
-    probs = [first.probability(f) if f is not None else 0.0 for f in feats]
+    """Second-reading features: each line against the headlines an earlier reading found."""
+    probs = [stage.probability(f) if f is not None else 0.0 for f in feats]
     # The first line is a headline whatever its layout: it does not show the house style.
-    profile = TitleProfile.of(cands[1:], [p >= threshold for p in probs[1:]])
+    profile = TitleProfile.of(cands[1:], probs[1:])
+    base = [
+        f if f is None else {k: v for k, v in f.items() if not k.startswith("doc_")} for f in feats
+    ]
     return [
         None if f is None else {**f, **profile_features(c, profile)}
-        for c, f in zip(cands, feats, strict=True)
+        for c, f in zip(cands, base, strict=True)
     ]
 
 
@@ -250,7 +254,7 @@ def score_breaks(text: str, model: Model | None = None) -> tuple[str | None, lis
     model = model or default_model()
     institution, cands, stats = prepare(text)
     cands = _unglue(cands, stats, model)
-    feats = with_profile(cands, line_features(cands, stats), model.first, model.threshold)
+    feats = with_profile(cands, line_features(cands, stats), model.first)
     breaks = []
     for cand, f in zip(cands, feats, strict=True):
         if f is None:

@@ -116,3 +116,47 @@ def test_document_without_header_still_parses():
     doc = split_document("Tytuł bez nagłówka\n\nTreść artykułu.")
     assert doc.institution is None
     assert [a.title for a in doc.articles] == ["Tytuł bez nagłówka"]
+
+
+# Headline shapes that a rule vetoing on shape would miss (the examples of issue 10).
+SENTENCE_LIKE_HEADLINES = [
+    "Czy Kraków potrzebuje nowej noclegowni?",
+    "Rusza zimowa akcja pomocy bezdomnym!",
+    "Nowy punkt pomocy. Dyżury we wtorki i czwartki",
+    "80 lat minęło. Co dalej z domem pomocy przy ul. Łanowej?",
+    "Prezydent: „Nikt nie zostanie bez dachu nad głową”",
+    "Dr hab. Anna Nowak o ubóstwie energetycznym",
+    "Ul. Józefińska 14 – mieszkania chronione dla seniorów",
+    "Bezdomność",
+]
+BODY = (
+    "W dniu 12 stycznia w siedzibie Ośrodka odbyło się spotkanie pracowników socjalnych "
+    "z przedstawicielami organizacji pozarządowych. Omówiono plan działań na najbliższe "
+    "miesiące oraz zasady współpracy przy realizacji wspólnych projektów."
+)
+
+
+@pytest.mark.parametrize("headline", SENTENCE_LIKE_HEADLINES)
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "Pierwszy tytuł\n\n{body}\n\n{headline}\n\n{body}\n\nTrzeci tytuł\n\n{body}",
+        "Pierwszy tytuł\n\n{body}\n\n\n{headline}\n{body}\n\n\nTrzeci tytuł\n{body}",
+        "Pierwszy tytuł\n\n{body}{headline}\n\n{body}\n\nTrzeci tytuł\n\n{body}",
+    ],
+    ids=["plain", "body-follows", "glued"],
+)
+def test_sentence_like_headlines_are_found(headline, layout):
+    doc = split_document(HEADER + layout.format(body=BODY, headline=headline))
+    assert [a.title for a in doc.articles] == ["Pierwszy tytuł", headline, "Trzeci tytuł"]
+
+
+def test_development_set_scores_hold():
+    """The shipped model on the hand-written development documents (tests/data/articles)."""
+    from benchmarks.splitter import load, prf, score
+
+    totals = score(load())
+    tp, npred, ngold = map(sum, zip(*totals.values(), strict=True))
+    precision, recall, f1 = prf(tp, npred, ngold)
+    assert ngold >= 500
+    assert precision >= 0.97 and f1 >= 0.95, (precision, recall, f1)

@@ -161,6 +161,17 @@ def incremental(corpus: Path, index: Path) -> dict:
     return times
 
 
+def split_seconds(corpus: Path) -> float:
+    """CPU seconds to split (and audit) every document into articles, in one process."""
+    from indexer.corpus import corpus_files, read_document, read_text
+
+    texts = [(p.name, read_text(p)) for p in corpus_files(corpus)]
+    started = time.process_time()
+    for name, text in texts:
+        read_document(text, name)
+    return time.process_time() - started
+
+
 def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     corpus = work / f"corpus-{n}"
     if not corpus.exists():
@@ -181,6 +192,7 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
         )
         result[f"rebuild_{name}"] = m
     result["update_ours"] = incremental(corpus, ours_ix)
+    result["split_s"] = split_seconds(corpus)
 
     from benchmarks.naive import NaiveSearcher
     from search.engine import SearchEngine
@@ -240,6 +252,10 @@ def markdown(results: list[dict]) -> str:
         )
         rows.append(
             f"| {n} | index MB | {o['index_mb']:.0f} | {b['index_mb']:.0f} | {ratio(o['index_mb'], b['index_mb'])} |"
+        )
+        share = r["split_s"] / o["cpu_s"] if o["cpu_s"] else 0
+        rows.append(
+            f"| {n} | splitting into articles (CPU s, share of rebuild CPU) | {r['split_s']:.1f} ({share:.0%}) | – | – |"
         )
         u = r["update_ours"]
         rows.append(

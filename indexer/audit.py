@@ -20,6 +20,7 @@ SHORT_MAX_CHARS = 200
 WEAK_HEADLINE = 0.75  # headlines accepted below this belief are worth a look
 NEAR_HEADLINE = 0.3  # lines kept as text above this belief are worth a look
 DATE_SLACK_DAYS = 92
+ORDERED_SHARE = 0.8  # dates are taken as ordered when this share of steps go one way
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,20 @@ def _evidence_findings(doc: ParsedDocument) -> list[Finding]:
 
 
 def _date_findings(doc: ParsedDocument, dates: list[str | None]) -> list[Finding]:
-    """An article dated far outside the dates of both its neighbours."""
+    """In a document whose dates run in order, an article dated against that order."""
     days = [_as_date(d) for d in dates]
+    known = [d for d in days if d]
+    steps = [b - a for a, b in zip(known, known[1:], strict=False) if a != b]
+    if len(steps) < 4:
+        return []
+    falling = sum(1 for s in steps if s.days < 0)
+    if max(falling, len(steps) - falling) < ORDERED_SHARE * len(steps):
+        return []  # the document is not in date order: no article is out of line
+    direction = -1 if falling * 2 > len(steps) else 1
     out = []
     for i in range(1, len(days) - 1):
         before, here, after = days[i - 1], days[i], days[i + 1]
-        if not (before and here and after):
+        if not (before and here and after) or direction * (after - before).days < 0:
             continue
         low, high = min(before, after), max(before, after)
         if (low - here).days > DATE_SLACK_DAYS or (here - high).days > DATE_SLACK_DAYS:

@@ -24,6 +24,7 @@ DAY_MONTH = re.compile(
     rf"\b(\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s+{MONTH_WORD}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?",
     re.IGNORECASE,
 )
+FULL_YEAR = re.compile(r"(?:19|20)\d\d")
 # "08-11.10.07", "15-18.07.07", "12.05.2015"
 NUMERIC = re.compile(r"\b(\d{1,2})(?:\s*[-–]\s*\d{1,2})?\.(\d{1,2})\.(\d{4}|\d{2})\b")
 # "W styczniu 2007", "w kwietniu"
@@ -63,8 +64,9 @@ def _iso(year: int | None, month: int | None, day: int | None) -> str | None:
 def explicit_years(text: str) -> list[int]:
     """Years written next to a day or month: evidence of when the document was written."""
     years = [_year(m.group(3)) for m in NUMERIC.finditer(text)]
-    years += [int(m.group(3)) for m in DAY_MONTH.finditer(text) if m.group(3)]
-    years += [int(m.group(2)) for m in MONTH_ONLY.finditer(text) if m.group(2)]
+    if FULL_YEAR.search(text):  # month names only count with a year written after them
+        years += [int(m.group(3)) for m in DAY_MONTH.finditer(text) if m.group(3)]
+        years += [int(m.group(2)) for m in MONTH_ONLY.finditer(text) if m.group(2)]
     return years
 
 

@@ -72,7 +72,11 @@ class Stage:
     bias: float
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        weights = self.weights
+        z = self.bias
+        for name, value in features.items():
+            if value and name in weights:
+                z += weights[name] * value
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_dict(self) -> dict:
@@ -188,7 +192,8 @@ def glue_trials(cands: list[Candidate], i: int, stats: DocumentStats):
     """Each way of cutting candidate i at a glued sentence end: (cut, tail's features)."""
     cand = cands[i]
     following = cands[i + 1] if i + 1 < len(cands) else None
-    for match in GLUE_POINT.finditer(cand.text):
+    # A glued headline ends its line, so only the last MAX_TITLE_CHARS characters can hold one.
+    for match in GLUE_POINT.finditer(cand.text, max(0, len(cand.text) - MAX_TITLE_CHARS)):
         head, tail = cand.text[: match.start()], cand.text[match.start() :]
         trial = Candidate(tail, cand.line, blank_before=0, blank_after=cand.blank_after, glued=True)
         yield match.start(), candidate_features(trial, head, following, stats)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 MIN_PARAGRAPH_CHARS = 100.0
-FEATURES_VERSION = 1  # bump when a feature's meaning changes (the model must be retrained)
+FEATURES_VERSION = 2  # bump when a feature's meaning changes (the model must be retrained)
 
 UPPER = "A-ZĄĆĘŁŃÓŚŹŻÄÖÜÉ"
 LOWER = "a-ząćęłńóśźżäöüßéèáíúý"
@@ -31,11 +31,17 @@ ABBREVIATIONS = frozenset(
 # A sentence end glued to the next capitalised word: "...Europejskiej.Spotkanie z grupą".
 GLUE_POINT = re.compile(
     rf"(?<=[{LOWER}][.!?…])(?=[„\"«]?[{UPPER}0-9])|(?<=[0-9)”\"»][.!?…])(?=[„\"«]?[{UPPER}])"
+    rf"|(?<=[{LOWER}.!?][”»])(?=[{UPPER}][{LOWER}])"
 )
 # A sentence break inside a line: "Nowy punkt pomocy. Dyżury we wtorki".
 INNER_BREAK = re.compile(rf"(\S+?)([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
 BULLET = re.compile(r"^([-–—•·*▪►✓]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
 CONTACT = re.compile(r"(\btel\.|\bfax\b|@|https?://|www\.|\d{2,3}[ -]\d{2,3}[ -]\d{2})", re.I)
+# A line holding only a date, perhaps labelled ("Dodano: 2013-03-22", "12.05.2015 r.").
+DATELINE = re.compile(
+    r"^(?:[^\W\d][\w .]{0,30}:\s*)?(?:\d{4}-\d\d-\d\d|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|"
+    r"\d{1,2}\s+[^\W\d]+\s+\d{4})(?:\s*r\.)?(?:,?\s*(?:godz\.\s*)?\d{1,2}[:.]\d\d)?$"
+)
 TIME_OR_DATE = re.compile(r"^\d{1,2}[.:]\d{2}\b|^\d{1,2}\.\d{1,2}\.\d{2,4}$")
 
 
@@ -56,6 +62,7 @@ class DocumentStats:
 
     paragraph_chars: float  # median length of the document's longer lines
     blank_rate: float  # share of lines that follow a blank line
+    wrap_width: int | None = None  # the width prose is hard-wrapped at, if it is
 
     @classmethod
     def of(cls, cands: list[Candidate]) -> DocumentStats:
@@ -65,7 +72,16 @@ class DocumentStats:
         blank = sum(1 for c in rest if c.blank_before) / len(rest) if rest else 0.5
         # A document of short lines says little about paragraphs: assume prose-sized ones.
         paragraph = max(float(statistics.median(longer)), MIN_PARAGRAPH_CHARS)
-        return cls(paragraph_chars=paragraph, blank_rate=blank)
+        return cls(paragraph_chars=paragraph, blank_rate=blank, wrap_width=_wrap_width(lengths))
+
+
+def _wrap_width(lengths: list[int]) -> int | None:
+    """The width of a hard-wrapped document: most lines end just short of it."""
+    if len(lengths) < 10:
+        return None
+    width = sorted(lengths)[int(0.9 * (len(lengths) - 1))]
+    near = sum(1 for n in lengths if 0.8 * width <= n <= width)
+    return width if width <= 120 and near >= 0.4 * len(lengths) else None
 
 
 def _last_word(text: str) -> str:
@@ -125,7 +141,11 @@ def _looks_like_headline(text: str, stats: DocumentStats) -> bool:
 
 
 def candidate_features(
-    cand: Candidate, prev: str | None, nxt: Candidate | None, stats: DocumentStats
+    cand: Candidate,
+    prev: str | None,
+    nxt: Candidate | None,
+    stats: DocumentStats,
+    after_next: Candidate | None = None,
 ) -> dict[str, float]:
     """The evidence for ``cand`` opening an article, as named numbers."""
     text = cand.text
@@ -164,6 +184,11 @@ def candidate_features(
     f["all_caps"] = float(text == text.upper() and sum(c.isalpha() for c in text) >= 4)
     f["contact_or_time"] = float(bool(CONTACT.search(text) or TIME_OR_DATE.match(text)))
     f["has_colon_inside"] = float(":" in text[:-1])
+    f["dateline"] = float(bool(DATELINE.match(text)))
+    if stats.wrap_width:
+        # Prose wrapped at a fixed width fills the line; a headline seldom does.
+        full = n >= 0.85 * stats.wrap_width and not ends_sentence(text)
+        f["fills_wrap_width"] = float(full)
 
     # Shape weighs less where the layout sets the line apart: a headline may end in "." or "?".
     apart = float(cand.blank_before > 0 and cand.blank_after > 0 and not first)
@@ -178,6 +203,13 @@ def candidate_features(
         f["prev_ends_open"] = float(ending(prev) in ("open", "cont"))
         f["prev_open*no_blank"] = f["prev_ends_open"] * float(not cand.blank_before)
         f["prev_short"] = float(len(prev) < 0.5 * stats.paragraph_chars)
+        if stats.wrap_width and not cand.blank_before and not f["prev_ends_sentence"]:
+            # In a hard-wrapped document a line under a full-width line continues it.
+            f["prev_fills_wrap_width"] = float(len(prev) >= 0.85 * stats.wrap_width)
+    if nxt is not None and after_next is not None and DATELINE.match(nxt.text):
+        # "Dodano: 2013-03-22" under a headline: the paragraph follows the date line.
+        f["next_is_dateline"] = 1.0
+        nxt = after_next
     if nxt is not None:
         m = len(nxt.text)
         f["next_starts_lower"] = float(nxt.text[0].islower())

@@ -192,11 +192,12 @@ def glue_trials(cands: list[Candidate], i: int, stats: DocumentStats):
     """Each way of cutting candidate i at a glued sentence end: (cut, tail's features)."""
     cand = cands[i]
     following = cands[i + 1] if i + 1 < len(cands) else None
+    after = cands[i + 2] if i + 2 < len(cands) else None
     # A glued headline ends its line, so only the last MAX_TITLE_CHARS characters can hold one.
     for match in GLUE_POINT.finditer(cand.text, max(0, len(cand.text) - MAX_TITLE_CHARS)):
         head, tail = cand.text[: match.start()], cand.text[match.start() :]
         trial = Candidate(tail, cand.line, blank_before=0, blank_after=cand.blank_after, glued=True)
-        yield match.start(), candidate_features(trial, head, following, stats)
+        yield match.start(), candidate_features(trial, head, following, stats, after)
 
 
 def cut(cands: list[Candidate], i: int, at: int) -> None:
@@ -234,7 +235,8 @@ def line_features(cands: list[Candidate], stats: DocumentStats) -> list[dict[str
             continue
         prev = cands[i - 1].text if i > 0 else None
         following = cands[i + 1] if i + 1 < len(cands) else None
-        out.append(candidate_features(cand, prev, following, stats))
+        after = cands[i + 2] if i + 2 < len(cands) else None
+        out.append(candidate_features(cand, prev, following, stats, after))
     return out
 
 

@@ -56,5 +56,5 @@ bench: $(VENV)/.installed
 
 SHARED ?= ../shared/relevance
 eval: $(VENV)/.installed
-	$(PY) -m search.evaluate --corpus $(CORPUS) --qrels $(SHARED)/seed-dev.json --per-query
-	$(PY) -m search.evaluate --docs $(SHARED)/poquad-test-A/docs.jsonl --qrels $(SHARED)/poquad-test-A/qrels.json
+	$(PY) -m benchmarks.evaluate --corpus $(CORPUS) --qrels $(SHARED)/seed-dev.json --per-query
+	$(PY) -m benchmarks.evaluate --docs $(SHARED)/poquad-test-A/docs.jsonl --qrels $(SHARED)/poquad-test-A/qrels.json

@@ -8,13 +8,15 @@ since the current build, in a new build that hard-links the unchanged segments.
 
 from __future__ import annotations
 
-import json
+import ctypes
 import multiprocessing
 import os
 import queue
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,17 +35,29 @@ from indexer.corpus import (
     source_name,
 )
 from indexer.splitter import splitter_version
-from indexer.store import current_build, new_build_dir, prune_old_builds, rebuild_lock, switch_to
 from indexer.writer import segment_writer
 from search.morphology import warm_up
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 from search.stemfiles import load_stems, new_stems, write_stems
+from search.store import (
+    INDEX_NAME,
+    MANIFEST,
+    IndexIncompatibleError,
+    check_compatible,
+    current_build,
+    finish_build,
+    new_build_dir,
+    prune_old_builds,
+    read_manifest,
+    rebuild_lock,
+    switch_to,
+    write_manifest,
+)
 
-MANIFEST = "manifest.json"
-INDEX_NAME = "MAIN"
 WRITER_MB = 256  # per writer process: postings sorted in memory up to this size
 SEGMENT_FILL = 0.85  # a worker starts a new segment when its buffer is this full
 KEPT = "the previous index is still in place"
+PR_SET_PDEATHSIG = 1
 OnFile = Callable[[str, str | None], None]  # (file name, error message or None)
 
 
@@ -89,11 +103,6 @@ def article_fields(article: Article) -> dict:
         "title": article.title,
         "body": article.body,
     }
-
-
-def index_processes() -> int:
-    """Writer processes: one per core (INDEX_PROCS overrides)."""
-    return max(1, int(os.environ.get("INDEX_PROCS", 0)) or os.cpu_count() or 1)
 
 
 def write_index(build: Path, articles: Iterable[Article]) -> int:
@@ -159,8 +168,20 @@ def _write_segments(ix, paths: list[Path], corpus: Path, report: dict, on_file: 
     writer.commit(merge=False)
 
 
+def _die_with_parent() -> None:
+    """Ask the kernel to end this process when the rebuild that forked it dies (Linux)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
+
+
 def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
     """Worker process: index a share of the files into a segment of its own."""
+    _die_with_parent()
     report = _new_report()
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
     try:
@@ -187,9 +208,11 @@ def _assemble(build: Path, parts: list[Path]) -> None:
     TOC(build_schema(), segments, 1).write(storage, INDEX_NAME)
 
 
-def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: OnFile) -> dict:
+def write_corpus_index(
+    build: Path, files: list[Path], corpus: Path, on_file: OnFile, procs: int = 1
+) -> dict:
     """Index corpus files into a new index in the empty build folder, in parallel."""
-    procs = min(index_processes(), max(1, len(files)))
+    procs = min(procs, max(1, len(files)))
     if procs == 1:
         report = _new_report()
         ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
@@ -237,18 +260,19 @@ def write_corpus_index(build: Path, files: list[Path], corpus: Path, on_file: On
 
 
 def _write_manifest(build: Path, corpus: Path, files: dict, skipped: list[str]) -> dict:
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "corpus": str(corpus.resolve()),
-        "documents": len(files),
-        "articles": sum(f["articles"] for f in files.values()),
-        "skipped": skipped,
-        "splitter": splitter_version(),
-        "files": files,
-    }
-    (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    return manifest
+    return write_manifest(
+        build,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "splitter": splitter_version(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "corpus": str(corpus.resolve()),
+            "documents": len(files),
+            "articles": sum(f["articles"] for f in files.values()),
+            "skipped": skipped,
+            "files": files,
+        },
+    )
 
 
 def _check(build: Path, expected: int) -> None:
@@ -258,10 +282,16 @@ def _check(build: Path, expected: int) -> None:
 
 
 def _build_and_switch(index: Path, work: Callable[[Path], BuildReport]) -> BuildReport:
-    """Run work() in a new build folder; switch to it on success, delete it on failure."""
-    build = new_build_dir(index)
+    """Run work() in a new build folder; switch to it on success, delete it on failure.
+
+    Call with the rebuild lock held."""
+    try:
+        build = new_build_dir(index)
+    except OSError as exc:
+        raise BuildError(f"{exc.strerror}; {KEPT}") from exc
     try:
         report = work(build)
+        build = finish_build(build)
     except BaseException as exc:
         shutil.rmtree(build, ignore_errors=True)
         if isinstance(exc, BuildError | KeyboardInterrupt):
@@ -280,41 +310,51 @@ def _corpus_files(corpus: Path) -> list[Path]:
         raise BuildError(str(exc)) from exc
 
 
-def rebuild(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildReport:
-    """Index every readable file of the corpus and make it the live index atomically."""
-    started = time.perf_counter()
-    on_file = on_file or (lambda name, error: None)
-    with rebuild_lock(index):
-        files = _corpus_files(corpus)
-
-        def work(build: Path) -> BuildReport:
-            result = write_corpus_index(build, files, corpus, on_file)
-            if result["articles"] == 0:
-                raise BuildError(
-                    f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
-                )
-            _check(build, result["articles"])
-            _write_manifest(build, corpus, result["files"], result["skipped"])
-            return BuildReport(
-                documents=len(result["files"]),
-                articles=result["articles"],
-                skipped=result["skipped"],
-                seconds=time.perf_counter() - started,
-                warnings=_warnings(result["files"]),
-            )
-
-        return _build_and_switch(index, work)
-
-
 def _warnings(files: dict) -> int:
     return sum(entry.get("warnings", 0) for entry in files.values())
 
 
-def read_manifest(build: Path | None) -> dict | None:
+def rebuild(
+    corpus: Path, index: Path, on_file: OnFile | None = None, procs: int = 1
+) -> BuildReport:
+    """Index every readable file of the corpus and make it the live index atomically."""
+    with _locked(index):
+        return _rebuild(corpus, index, on_file or _quiet, procs, time.perf_counter())
+
+
+@contextmanager
+def _locked(index: Path):
     try:
-        return json.loads((build / MANIFEST).read_text()) if build else None
-    except (OSError, ValueError):
-        return None
+        with rebuild_lock(index):
+            yield
+    except OSError as exc:
+        raise BuildError(f"{exc.strerror or exc}; {KEPT}") from exc
+
+
+def _quiet(name: str, error: str | None) -> None:
+    pass
+
+
+def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: float) -> BuildReport:
+    files = _corpus_files(corpus)
+
+    def work(build: Path) -> BuildReport:
+        result = write_corpus_index(build, files, corpus, on_file, procs)
+        if result["articles"] == 0:
+            raise BuildError(
+                f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
+            )
+        _check(build, result["articles"])
+        _write_manifest(build, corpus, result["files"], result["skipped"])
+        return BuildReport(
+            documents=len(result["files"]),
+            articles=result["articles"],
+            skipped=result["skipped"],
+            seconds=time.perf_counter() - started,
+            warnings=_warnings(result["files"]),
+        )
+
+    return _build_and_switch(index, work)
 
 
 def _changed_files(corpus: Path, files: list[Path], known: dict) -> tuple[list[Path], list[str]]:
@@ -337,24 +377,34 @@ def _changed_files(corpus: Path, files: list[Path], known: dict) -> tuple[list[P
     return changed, deleted
 
 
-def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildReport:
+def _reusable(manifest: dict | None) -> bool:
+    """Whether a build can be updated in place: same schema, analyzer and splitter."""
+    if not manifest or "files" not in manifest:
+        return False
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        return False
+    if manifest.get("splitter") != splitter_version():  # unchanged files would split anew
+        return False
+    try:
+        check_compatible(manifest)
+    except IndexIncompatibleError:
+        return False
+    return True
+
+
+def update(corpus: Path, index: Path, on_file: OnFile | None = None, procs: int = 1) -> BuildReport:
     """Re-index only the files added, edited or deleted since the current build.
 
-    Falls back to a full rebuild when there is no index yet or it was built by another
-    schema version.
+    Takes the lock before reading anything; falls back to a full rebuild when there is no
+    index yet or it was built by another schema, analyzer or splitter.
     """
     started = time.perf_counter()
-    on_file = on_file or (lambda name, error: None)
-    current = current_build(index)
-    manifest = read_manifest(current)
-    if (
-        not manifest
-        or manifest.get("schema_version") != SCHEMA_VERSION
-        or manifest.get("splitter") != splitter_version()  # unchanged files would split anew
-        or "files" not in manifest
-    ):
-        return rebuild(corpus, index, on_file)
-    with rebuild_lock(index):
+    on_file = on_file or _quiet
+    with _locked(index):
+        current = current_build(index)
+        manifest = read_manifest(current)
+        if not _reusable(manifest):
+            return _rebuild(corpus, index, on_file, procs, started)
         files = _corpus_files(corpus)
         changed, deleted = _changed_files(corpus, files, manifest["files"])
         if not changed and not deleted:
@@ -365,38 +415,55 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None) -> BuildRep
                 build=current,
                 warnings=_warnings(manifest["files"]),
             )
-
-        def work(build: Path) -> BuildReport:
-            for name in os.listdir(current):
-                if name != MANIFEST and not name.endswith(".lock"):
-                    os.link(current / name, build / name)  # segments are never rewritten
-            known_stems = load_stems(build)  # the changed files' words rarely need the table
-            ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
-            writer = segment_writer(ix, limitmb=WRITER_MB)
-            result = _new_report()
-            try:
-                _add_files(writer, changed, corpus, result, on_file)
-                # Replace only what parsed: an edited file that can no longer be read keeps
-                # its previous articles (and is reported as skipped).
-                for name in deleted + list(result["files"]):
-                    writer.delete_by_term("source", name)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            write_stems(build, new_stems(known_stems))
-            known = {k: v for k, v in manifest["files"].items() if k not in deleted}
-            known.update(result["files"])
-            new_manifest = _write_manifest(build, corpus, known, result["skipped"])
-            _check(build, new_manifest["articles"])
-            return BuildReport(
-                documents=new_manifest["documents"],
-                articles=new_manifest["articles"],
-                skipped=result["skipped"],
-                changed=[source_name(p, corpus) for p in changed],
-                deleted=deleted,
-                seconds=time.perf_counter() - started,
-                warnings=_warnings(known),
-            )
-
+        work = _Update(corpus, current, manifest, changed, deleted, on_file, started)
         return _build_and_switch(index, work)
+
+
+@dataclass
+class _Update:
+    """An incremental build: the current build's segments plus the changed files."""
+
+    corpus: Path
+    current: Path
+    manifest: dict
+    changed: list[Path]
+    deleted: list[str]
+    on_file: OnFile
+    started: float
+
+    def __call__(self, build: Path) -> BuildReport:
+        for name in os.listdir(self.current):
+            if name != MANIFEST:
+                os.link(self.current / name, build / name)  # segments are never rewritten
+        known_stems = load_stems(build)  # the changed files' words rarely need the table
+        result = self._write(build)
+        write_stems(build, new_stems(known_stems))
+        known = {k: v for k, v in self.manifest["files"].items() if k not in self.deleted}
+        known.update(result["files"])
+        manifest = _write_manifest(build, self.corpus, known, result["skipped"])
+        _check(build, manifest["articles"])
+        return BuildReport(
+            documents=manifest["documents"],
+            articles=manifest["articles"],
+            skipped=result["skipped"],
+            changed=[source_name(p, self.corpus) for p in self.changed],
+            deleted=self.deleted,
+            seconds=time.perf_counter() - self.started,
+            warnings=_warnings(known),
+        )
+
+    def _write(self, build: Path) -> dict:
+        ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+        writer = segment_writer(ix, limitmb=WRITER_MB)
+        result = _new_report()
+        try:
+            _add_files(writer, self.changed, self.corpus, result, self.on_file)
+            # Replace only what parsed: an edited file that can no longer be read keeps its
+            # previous articles (and is reported as skipped).
+            for name in self.deleted + list(result["files"]):
+                writer.delete_by_term("source", name)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from indexer.build import BuildError, rebuild, update
+from indexer.build import BuildError, BuildReport, rebuild, update
 from indexer.corpus import (
     CorpusError,
     corpus_files,
@@ -19,18 +19,43 @@ from indexer.corpus import (
     source_name,
 )
 from indexer.splitter import default_model, score_breaks
-from indexer.store import IndexLockedError
-
-DEFAULT_CORPUS = Path("corpus")
-DEFAULT_INDEX = Path("var/index")
+from search.morphology import configure
+from search.settings import Settings, SettingsError
+from search.store import IndexLockedError
 
 corpus_option = click.option(
     "--corpus",
     type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_CORPUS,
+    envvar="CORPUS_DIR",
+    default=Path("corpus"),
     show_default=True,
-    help="Folder of archive documents (*.txt).",
+    help="Folder of archive documents (*.txt). [env: CORPUS_DIR]",
 )
+index_option = click.option(
+    "--index",
+    type=click.Path(path_type=Path),
+    envvar="INDEX_DIR",
+    default=Path("var/index"),
+    show_default=True,
+    help="Index location (a link switched atomically to each new build). [env: INDEX_DIR]",
+)
+procs_option = click.option(
+    "--procs",
+    type=click.IntRange(0, 64),
+    envvar="INDEX_PROCS",
+    default=0,
+    help="Indexing processes (0: one per core). [env: INDEX_PROCS]",
+)
+
+
+def settings_from(**options) -> Settings:
+    """The settings of this run: options (and their environment variables) over defaults."""
+    try:
+        settings = Settings.load(**options)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    configure(settings.stemmer_table)
+    return settings
 
 
 @click.group()
@@ -38,37 +63,35 @@ def main() -> None:
     """Build and inspect the MOPS archive search index."""
 
 
-index_option = click.option(
-    "--index",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_INDEX,
-    show_default=True,
-    help="Index location (a link switched atomically to each new build).",
-)
+def _report_file(name: str, error: str | None) -> None:
+    if error is not None:
+        tqdm.write(f"warning: skipped {error}", file=sys.stderr)
 
 
-def _run(build, corpus: Path, index: Path) -> None:
+def _run(build, settings: Settings) -> None:
     """Run a rebuild or update with a progress bar on a terminal and a summary line."""
     try:
-        total = len(corpus_files(corpus))
+        total = len(corpus_files(settings.corpus_dir))
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from exc
     bar = tqdm(total=total, unit="file", desc="Indexing", disable=not sys.stderr.isatty())
 
     def on_file(name: str, error: str | None) -> None:
         bar.update(1)
-        if error is not None:
-            tqdm.write(f"warning: skipped {error}", file=sys.stderr)
+        _report_file(name, error)
 
     try:
-        report = build(corpus, index, on_file=on_file)
+        report = build(
+            settings.corpus_dir, settings.index_dir, on_file=on_file, procs=settings.process_count
+        )
     except (BuildError, IndexLockedError) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         bar.close()
-    for warning in report.skipped:
-        if not sys.stderr.isatty():
-            click.echo(f"warning: skipped {warning}", err=True)
+    _print_summary(report)
+
+
+def _print_summary(report: BuildReport) -> None:
     click.echo(report.summary())
     if report.changed or report.deleted:
         click.echo(f"Changed: {len(report.changed)} files, deleted: {len(report.deleted)} files")
@@ -77,17 +100,19 @@ def _run(build, corpus: Path, index: Path) -> None:
 @main.command("rebuild")
 @corpus_option
 @index_option
-def rebuild_command(corpus: Path, index: Path) -> None:
+@procs_option
+def rebuild_command(corpus: Path, index: Path, procs: int) -> None:
     """Rebuild the index from the corpus; the old index serves until the new one is ready."""
-    _run(rebuild, corpus, index)
+    _run(rebuild, settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs))
 
 
 @main.command("update")
 @corpus_option
 @index_option
-def update_command(corpus: Path, index: Path) -> None:
+@procs_option
+def update_command(corpus: Path, index: Path, procs: int) -> None:
     """Re-index only files added, edited or deleted since the last build (fast)."""
-    _run(update, corpus, index)
+    _run(update, settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs))
 
 
 @main.command("articles")

@@ -10,11 +10,16 @@ import html
 import json
 import re
 import sys
-from dataclasses import asdict
+from pathlib import Path
 
 import click
 
-from search.engine import MAX_PAGE_SIZE, SORTS, Filters, IndexUnavailableError, QueryError
+from search.engine import IndexUnavailableError
+from search.morphology import configure
+from search.request import MAX_PAGE, MAX_PAGE_SIZE, SORTS, Filters, QueryError, SearchRequest
+from search.serialize import result_json
+from search.settings import STEMMER_TABLE_CHOICES, Settings, SettingsError
+from search.store import IndexIncompatibleError
 
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 TAG = re.compile(r"<[^>]+>")
@@ -34,43 +39,55 @@ def terminal_text(snippet_html: str, color: bool) -> str:
 
 @click.command()
 @click.argument("query")
-@click.option("--index", default="var/index", show_default=True, help="Index location.")
-@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--per-page", default=10, show_default=True,
-              type=click.IntRange(1, MAX_PAGE_SIZE))  # fmt: skip
+@click.option(
+    "--index",
+    type=click.Path(path_type=Path),
+    envvar="INDEX_DIR",
+    help="Index location [env: INDEX_DIR; default var/index].",
+)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, MAX_PAGE))
+@click.option(
+    "--per-page",
+    type=click.IntRange(1, MAX_PAGE_SIZE),
+    envvar="PER_PAGE",
+    help="Results per page [env: PER_PAGE; default 10].",
+)
 @click.option("--year", type=click.IntRange(0, 9999), help="Only this year (0: undated).")
 @click.option("--source", help="Only articles from this archive file.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--stemmer-table",
+    type=click.Choice(STEMMER_TABLE_CHOICES),
+    envvar="SEARCH_STEMMER_TABLE",
+    help="Must match the index's.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as /api/search does.")
 @click.option("--color/--no-color", default=None, help="Highlight with terminal colours.")
-def main(query, index, page, per_page, year, source, sort, as_json, color) -> None:
+def main(query, index, page, per_page, year, source, sort, stemmer_table, as_json, color):
     """Search the index for QUERY and print the ranked results."""
     from search.engine import SearchEngine
 
-    engine = SearchEngine(index)
-    filters = Filters(year=year, source=source, sort=sort)
     try:
-        result = engine.search(query, page=page, per_page=per_page, filters=filters)
-    except QueryError as exc:
+        settings = Settings.load(index_dir=index, per_page=per_page, stemmer_table=stemmer_table)
+    except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
+    configure(settings.stemmer_table)
+    engine = SearchEngine(settings.index_dir)
+    req = SearchRequest(query, page, settings.per_page, Filters(year, source, sort))
+    try:
+        result = engine.search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
+    except QueryError as exc:
+        raise click.UsageError(exc.message) from exc
     except IndexUnavailableError:
         raise click.ClickException(
-            f"no index at {index}: build it with `python -m indexer rebuild`"
+            f"no index at {settings.index_dir}: build it with `python -m indexer rebuild`"
         ) from None
+    except IndexIncompatibleError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.close()
     if as_json:
-        data = {
-            "query": result.query,
-            "total": result.total,
-            "total_all_words": result.total_all_words,
-            "page": result.page,
-            "per_page": result.per_page,
-            "results": [asdict(hit) for hit in result.hits],
-            "years": [asdict(f) for f in result.years],
-            "sources": [asdict(f) for f in result.sources],
-            "suggestion": result.suggestion,
-            "corrected": result.corrected,
-            "took_ms": round(result.seconds * 1000, 1),
-        }
+        data = result_json(result, req, settings.per_page)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     color = sys.stdout.isatty() if color is None else color

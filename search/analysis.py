@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer
 
-from search.morphology import normalize, split_compound
+from search.morphology import CACHE_WORDS, depends_on_table, normalize, split_compound
 from search.stopwords import STOPWORDS
 
 WORD_PATTERN = r"\w+"
@@ -52,7 +52,8 @@ def word_parts(word: str) -> list[tuple[int, str]]:
     return out
 
 
-@lru_cache(maxsize=500_000)
+@depends_on_table
+@lru_cache(maxsize=CACHE_WORDS)
 def surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
     """(terms, parts) of a word as written, parts at offsets relative to the word; None for a
     stop word. Memoised: this is the analyzer's hot path."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,29 +15,37 @@ from whoosh.scoring import BM25F
 from search.analysis import analyze_text
 from search.executor import NONE, Executor, difference
 from search.planner import (
-    COORDINATION_BONUS,
     QueryContext,
     alternatives,
     build_query,
 )
 from search.postings import IndexView
 from search.query import FIELDS, ParsedQuery, parse
+from search.request import (
+    MAX_QUERY_CHARS,
+    Filters,
+    SearchRequest,
+    check,
+    normalize_query,
+)
 from search.snippets import highlight, snippet
 from search.stemfiles import load_stems
+from search.store import (
+    INDEX_NAME,
+    IndexIncompatibleError,
+    check_compatible,
+    current_build,
+    read_manifest,
+)
 
-MAX_QUERY_CHARS = 500
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
 FEW_RESULTS = 3
-MAX_PAGE_SIZE = 50
 # Source documents listed in the facet: the ones with the most matches (a city's archive
 # has thousands of files; years are few and all listed).
 SOURCE_FACET_LIMIT = 20
+WORD = re.compile(r"\w+")
 BM25_B = 0.75
 BM25_K1 = 1.2
-
-
-class QueryError(ValueError):
-    """The query cannot be run (empty, too long, bad paging); the message says why."""
 
 
 class IndexUnavailableError(RuntimeError):
@@ -84,18 +92,6 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
-SORTS = ("relevance", "newest", "oldest")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Narrowing and ordering of a result list; all optional."""
-
-    year: int | None = None  # 0: articles without a known year
-    source: str | None = None
-    sort: str = "relevance"
-
-
 @dataclass
 class Facet:
     value: str  # year ("" when unknown) or source file name
@@ -124,14 +120,19 @@ def _facet(values: np.ndarray, limit: int | None = None) -> list[tuple[int, int]
 
 
 class SearchEngine:
-    """Searches the index at a path, picking up rebuilt indexes as they are switched in."""
+    """Searches the index at a path, picking up rebuilt indexes as they are switched in.
+
+    Each thread has its own Whoosh searcher; the posting arrays and columns of a build
+    (``IndexView``) are shared by the threads of a process. When a new build is switched in,
+    each thread closes its searcher on its next search, and the old build's view is closed
+    when its last thread has left it.
+    """
 
     def __init__(self, index_path: str | Path):
         self.index_path = Path(index_path)
         self._local = threading.local()
         self._views: dict[Path, IndexView] = {}
         self._views_lock = threading.Lock()
-        self.coordination_bonus = COORDINATION_BONUS
 
     # -- index access -------------------------------------------------------------------
     def _searcher(self):
@@ -140,31 +141,55 @@ class SearchEngine:
 
     def _state(self):
         """(build, this thread's searcher, the build's shared IndexView)."""
-        try:
-            build = self.index_path.resolve(strict=True)
-        except OSError as exc:
-            raise IndexUnavailableError(f"no index at {self.index_path}") from exc
+        build = current_build(self.index_path)
+        if build is None or not whoosh_index.exists_in(str(build), indexname=INDEX_NAME):
+            raise IndexUnavailableError(f"no index at {self.index_path}")
         state = getattr(self._local, "state", None)
         if state is None or state[0] != build:
+            view = self._view(build)
             if state is not None:
-                state[1].close()
-            if not whoosh_index.exists_in(str(build)):
-                raise IndexUnavailableError(f"no index at {self.index_path}")
-            ix = whoosh_index.open_dir(str(build))
-            searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-            state = (build, searcher, self._view(build, ix))
+                self._leave(state)
+            searcher = view.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+            state = (build, searcher, view)
             self._local.state = state
         return state
 
-    def _view(self, build: Path, ix) -> IndexView:
+    def _leave(self, state) -> None:
+        """A thread leaves an old build: close its searcher, and the view if it was the last."""
+        _, searcher, view = state
+        searcher.close()
+        with self._views_lock:
+            view.users -= 1
+            if view.users == 0 and view.retired:
+                view.close()
+
+    def _view(self, build: Path) -> IndexView:
         """The build's posting arrays and columns, one per process, shared by threads."""
         with self._views_lock:
             view = self._views.get(build)
             if view is None:
+                check_compatible(read_manifest(build))
                 load_stems(build)  # the corpus's unknown words then never wait for the table
+                ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
-                self._views = {build: view}  # the previous build's view goes with its threads
+                for old in self._views.values():
+                    old.retired = True
+                    if old.users == 0:
+                        old.close()
+                self._views = {build: view}
+            view.users += 1
             return view
+
+    def close(self) -> None:
+        """Close this thread's searcher and every view (tests and short-lived tools)."""
+        state = getattr(self._local, "state", None)
+        if state is not None:
+            state[1].close()
+            self._local.state = None
+        with self._views_lock:
+            for view in self._views.values():
+                view.close()
+            self._views = {}
 
     def warm_up(self, then=None) -> None:
         """Open the current build and read what queries need: columns first, then ``then()``
@@ -172,7 +197,7 @@ class SearchEngine:
         try:
             view = self._state()[2]
             view.column("year")
-        except IndexUnavailableError:
+        except (IndexUnavailableError, IndexIncompatibleError):
             view = None
         if then is not None:
             then()
@@ -181,31 +206,12 @@ class SearchEngine:
 
     def manifest(self) -> dict:
         """The current build's manifest (counts, build time), {} when missing."""
-        try:
-            build = self.index_path.resolve(strict=True)
-            return json.loads((build / "manifest.json").read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_manifest(current_build(self.index_path)) or {}
 
     def doc_count(self) -> int:
         return self._searcher().doc_count()
 
-    # -- query construction ---------------------------------------------------------------
     # -- searching ------------------------------------------------------------------------
-    @staticmethod
-    def validate(text: str | None, page: int, per_page: int) -> str:
-        """Check the request's parameters, raising QueryError with a clear message."""
-        text = (text or "").strip()
-        if not text:
-            raise QueryError("Query is empty.")
-        if len(text) > MAX_QUERY_CHARS:
-            raise QueryError(f"Query is longer than {MAX_QUERY_CHARS} characters.")
-        if page < 1:
-            raise QueryError("Page must be 1 or more.")
-        if not 1 <= per_page <= MAX_PAGE_SIZE:
-            raise QueryError(f"per_page must be between 1 and {MAX_PAGE_SIZE}.")
-        return text
-
     def _run(
         self, state, parsed: ParsedQuery, page: int, per_page: int, filters: Filters
     ) -> RunResult:
@@ -216,7 +222,7 @@ class SearchEngine:
         totals, facet counts and date order cover every match, not just the first page.
         """
         _, searcher, view = state
-        plan = build_query(searcher.reader(), parsed, self.coordination_bonus)
+        plan = build_query(searcher.reader(), parsed)
         executor = Executor(view, searcher)
         complete = executor.run(plan.required)
         rest = NONE
@@ -281,10 +287,8 @@ class SearchEngine:
     ) -> SearchResult:
         """Return the page of ranked, highlighted hits for a query string."""
         started = time.perf_counter()
-        text = self.validate(text, page, per_page)
-        filters = filters or Filters()
-        if filters.sort not in SORTS:
-            raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
+        req = check(SearchRequest(text, page, per_page, filters or Filters()))
+        text, filters = req.q, req.filters
         state = self._state()
         searcher = state[1]
         parsed = parse(text)
@@ -345,10 +349,8 @@ class SearchEngine:
                     replaced[word.surface] = fix
         if not replaced:
             return None
-        out = parsed.display()
-        for old, new in replaced.items():
-            out = out.replace(old, new)
-        return out
+        # Whole words only: "Brukseal Brukseala" must not become "Bruksela Brukselaa".
+        return WORD.sub(lambda m: replaced.get(m.group(), m.group()), parsed.display())
 
     def article(self, article_id: str, highlight_query: str | None = None) -> dict | None:
         """Return one article's stored fields (and highlighted body when a query is given)."""
@@ -364,7 +366,8 @@ class SearchEngine:
             "institution": fields.get("institution") or None,
             "body": fields["body"],
         }
-        if highlight_query and highlight_query.strip() and len(highlight_query) <= MAX_QUERY_CHARS:
+        highlight_query = normalize_query(highlight_query)
+        if highlight_query and len(highlight_query) <= MAX_QUERY_CHARS:
             terms = build_query(searcher.reader(), parse(highlight_query)).terms
             article["title_html"] = str(highlight(fields["title"], terms))
             article["body_html"] = [str(highlight(p, terms)) for p in fields["body"].split("\n\n")]

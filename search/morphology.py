@@ -12,12 +12,11 @@ index); the dictionaries live in this module's lazily created singletons.
 
 from __future__ import annotations
 
-import os
 import threading
 import unicodedata
 from functools import lru_cache
 
-os.environ.setdefault("DISABLE_TQDM", "1")  # pystempel draws a progress bar while loading
+from cachetools import LRUCache
 
 MIN_STEM_LENGTH = 3
 MAX_UNKNOWN_SUFFIX = 3
@@ -27,8 +26,14 @@ STEMMER_TABLES = {
     "polimorf": ("pystempel.data.polimorf", "stemmer_polimorf.tbl.gz"),
     "default": ("pystempel.data.original", "stemmer_20000.tbl.gz"),
 }
-STEMMER_TABLE = os.environ.get("SEARCH_STEMMER_TABLE", "default")
+# Bump when the analysis of a word changes: indexes built before must be rebuilt.
+ANALYZER_VERSION = 1
+_table = "default"  # the stemmer's table: set once per process by configure()
 
+# Per-process memo sizes, in entries (a word and its few terms: ~0.3 KB each). A worker's
+# caches stay under ~150 MB whatever the queries; see docs/architecture.md.
+CACHE_WORDS = 100_000
+CACHE_SMALL = 50_000
 MIN_FAMILY_LEMMA = 6
 PREFIX = 3  # letters compared by prefixes()
 
@@ -70,7 +75,7 @@ def _generate(lemma: str) -> list[str]:
             return []
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SMALL)
 def prefixes(term: str) -> frozenset[str]:
     """The first letters (PREFIX) of every word form that may carry this index term.
 
@@ -93,9 +98,10 @@ def _get_stemmer():
             if _stemmer is None:
                 from importlib.resources import as_file, files
 
-                from pystempel import Stemmer
+                from pystempel import Stemmer, streams
 
-                package, name = STEMMER_TABLES[STEMMER_TABLE]
+                streams.DISABLE_TQDM = True  # no progress bar on the server's output
+                package, name = STEMMER_TABLES[_table]
                 # from_file with an explicit path: pystempel's own loaders use a deprecated
                 # importlib.resources API.
                 with as_file(files(package) / name) as path:
@@ -110,6 +116,45 @@ def _get_snowball():
 
         _snowball = Stemmer.Stemmer("polish")
     return _snowball
+
+
+def configure(stemmer_table: str) -> None:
+    """Choose pystempel's table for words the dictionary does not know (once, at start-up)."""
+    global _table, _stemmer
+    if stemmer_table != _table:
+        if stemmer_table not in STEMMER_TABLES and stemmer_table != "none":
+            raise ValueError(f"unknown stemmer table {stemmer_table!r}")
+        with _stemmer_lock:
+            _table, _stemmer = stemmer_table, None
+        with _stems_lock:
+            _stems.clear()
+        for clear in (normalize.cache_clear, *_dependent_caches):
+            clear()
+
+
+_dependent_caches: list = []  # cache_clear of memos built on normalize() (search.analysis)
+
+
+def depends_on_table(memo):
+    """Register a memoised function whose results depend on the stemmer's table."""
+    _dependent_caches.append(memo.cache_clear)
+    return memo
+
+
+def stemmer_table() -> str:
+    return _table
+
+
+def analyzer_identity() -> dict:
+    """What decides the index terms of a word: an index built by another analyzer is unusable."""
+    import morfeusz2
+
+    return {
+        "analyzer_version": ANALYZER_VERSION,
+        "stemmer_table": _table,
+        "morfeusz": morfeusz2.__version__,
+        "dictionary": _get_morfeusz().dict_id(),
+    }
 
 
 def warm_up(stemmer: bool = True) -> None:
@@ -137,7 +182,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=CACHE_WORDS)
 def lemmas(word: str) -> tuple[str, ...]:
     """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown.
 
@@ -169,19 +214,22 @@ def is_known(word: str) -> bool:
 
 # Stems of unknown words: filled by the stemmer, and by each index build's record of the
 # stems it used (``remember_stems``), so that words of the corpus never wait for the table.
-_stems: dict[str, str] = {}
-MAX_REMEMBERED_STEMS = 2_000_000
+# Bounded: a word evicted from it is stemmed again from the table when next seen.
+MAX_REMEMBERED_STEMS = 300_000
+_stems: LRUCache = LRUCache(maxsize=MAX_REMEMBERED_STEMS)
+_stems_lock = threading.Lock()  # cachetools' caches are not thread-safe
 
 
 def remember_stems(stems: dict[str, str]) -> None:
     """Take stems computed elsewhere (by the indexer, with the same table)."""
-    if len(_stems) < MAX_REMEMBERED_STEMS:
+    with _stems_lock:
         _stems.update(stems)
 
 
 def remembered_stems() -> dict[str, str]:
     """Every stem this process knows (what an index build records for the server)."""
-    return dict(_stems)
+    with _stems_lock:
+        return dict(_stems)
 
 
 def stem_unknown(word: str) -> str:
@@ -191,21 +239,22 @@ def stem_unknown(word: str) -> str:
     ('southampton' -> 'southampta', 'cogito' -> 'cogić'). A stem is accepted only when it
     merely cuts an ending of at most a few letters off the word.
     """
-    if len(word) <= 4 or not word.isalpha() or STEMMER_TABLE == "none":
+    if len(word) <= 4 or not word.isalpha() or _table == "none":
         return word
-    found = _stems.get(word)
+    with _stems_lock:
+        found = _stems.get(word)
     if found is None:
         stem = _get_stemmer()(word)
         if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
             found = word
         else:
             found = stem if word.startswith(stem) else word
-        if len(_stems) < MAX_REMEMBERED_STEMS:
+        with _stems_lock:
             _stems[word] = found
     return found
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SMALL)
 def split_compound(word: str) -> tuple[str, ...]:
     """Split words glued by text extraction ('wizytaprzedstawicieli') into known words.
 
@@ -226,7 +275,7 @@ def split_compound(word: str) -> tuple[str, ...]:
     return best
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=CACHE_WORDS)
 def normalize(word: str) -> tuple[str, ...]:
     """Index terms for one lower-case word: its lemmas, or a safe stem when it is unknown."""
     if len(word) < MIN_STEM_LENGTH or not word.isalpha():
@@ -237,7 +286,7 @@ def normalize(word: str) -> tuple[str, ...]:
     return (stem_unknown(word),)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SMALL)
 def family(lemma: str) -> str | None:
     """A key shared by a word family: 'bezdomność', 'bezdomny', 'bezdomni' -> 'bezdomn'.
 

@@ -25,7 +25,7 @@ MAX_PREFIX_EXTRA_CHARS = 2
 # Ranking: articles with all the words first (BM25F among them), then partial matches ranked
 # by BM25F + this bonus per query word matched, so each extra word matched counts about as
 # much as a strong term match. Measured on PoQuAD test A and the seed queries (python -m
-# search.evaluate): strict AND with an OR fallback only when AND finds nothing 0.771 nDCG@10
+# benchmarks.evaluate): strict AND with an OR fallback only when AND finds nothing 0.771 nDCG@10
 # on a 1000-query sample, plain OR 0.789, this 0.804.
 COORDINATION_BONUS = 6.0
 # A match through the word family only ("bezdomnym" for "bezdomność") counts this much of a

@@ -122,6 +122,15 @@ class IndexView:
         self._columns: dict[str, object] = {}
         self._vocabulary = None
         self._vocabulary_lock = threading.Lock()
+        self.users = 0  # threads searching this build (kept by the engine)
+        self.retired = False  # a newer build was switched in
+
+    def close(self) -> None:
+        """Release the build's files (the engine calls this when no thread uses it)."""
+        with self._lock:
+            self.reader.close()
+            self._cache.clear()
+            self._cached = 0
 
     def vocabulary(self):
         """The body's lexicon for typo correction, read on first use.

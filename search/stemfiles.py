@@ -12,7 +12,7 @@ import json
 import uuid
 from pathlib import Path
 
-from search.morphology import STEMMER_TABLE, remember_stems, remembered_stems
+from search.morphology import remember_stems, remembered_stems, stemmer_table
 
 PATTERN = "stems-*.json"
 
@@ -22,7 +22,7 @@ def write_stems(build: Path, stems: dict[str, str]) -> None:
     if not stems:
         return
     path = build / f"stems-{uuid.uuid4().hex}.json"
-    path.write_text(json.dumps({"table": STEMMER_TABLE, "stems": stems}, ensure_ascii=False))
+    path.write_text(json.dumps({"table": stemmer_table(), "stems": stems}, ensure_ascii=False))
 
 
 def load_stems(build: Path) -> dict[str, str]:
@@ -33,7 +33,7 @@ def load_stems(build: Path) -> dict[str, str]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if data.get("table") == STEMMER_TABLE and isinstance(data.get("stems"), dict):
+        if data.get("table") == stemmer_table() and isinstance(data.get("stems"), dict):
             found.update(data["stems"])
     remember_stems(found)
     return found

@@ -15,6 +15,7 @@ def test_search_bezdomnosc_returns_homelessness_articles(client):
         "total_all_words",
         "page",
         "per_page",
+        "pages",
         "filters",
         "results",
         "facets",

@@ -7,11 +7,12 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from indexer.build import rebuild, update
-from search.engine import BM25_B, BM25_K1, Filters, SearchEngine
+from search.engine import BM25_B, BM25_K1, SearchEngine
 from search.executor import Executor
 from search.planner import build_query
 from search.postings import IndexView
 from search.query import FIELDS, parse
+from search.request import Filters
 from tests.conftest import copy_corpus
 
 QUERIES = [

@@ -1,6 +1,6 @@
 """Relevance floors: the harness on the judged development sets (just under what we reach).
 
-Measured (python -m search.evaluate, full runs: ``make eval``): seed-dev nDCG@10 1.000 with no
+Measured (python -m benchmarks.evaluate, full runs: ``make eval``): seed-dev nDCG@10 1.000 with no
 zero-result query; PoQuAD test A nDCG@10 0.785 / MRR 0.748 (all 3,501 questions), 0.799 / 0.763
 on the fixed 300-question sample used here.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluate import run, score_query
+from benchmarks.evaluate import run, score_query
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "relevance"
 SEED_QRELS = SHARED / "seed-dev.json"

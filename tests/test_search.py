@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.engine import QueryError
+from search.request import QueryError
 
 BRIT = "Wizyta delegacji z Wielkiej Brytanii w Klubie Integracji Społecznej"
 FRANCE_STUDENTS = "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej"

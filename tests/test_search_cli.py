@@ -35,7 +35,7 @@ def test_json_output(index_dir):
     assert data["total"] >= 10 and len(data["results"]) == 3
     dates = [r["date"] for r in data["results"]]
     assert dates == sorted(dates, reverse=True)
-    assert sum(f["count"] for f in data["years"]) == data["total"]
+    assert sum(f["count"] for f in data["facets"]["years"]) == data["total"]
 
 
 def test_filters(index_dir):
@@ -46,8 +46,8 @@ def test_filters(index_dir):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["", "--index", "{index}"], "Query is empty"),
-        (["x" * 501, "--index", "{index}"], "longer than 500"),
+        (["", "--index", "{index}"], "must not be empty"),
+        (["x" * 501, "--index", "{index}"], "at most 500 characters"),
         (["wizyta", "--index", "{missing}"], "no index at"),
         (["wizyta", "--sort", "random"], "Invalid value for '--sort'"),
     ],

@@ -9,36 +9,36 @@ from flask import Flask, url_for
 from flask_cors import CORS
 
 from search.engine import SearchEngine
+from search.morphology import configure
+from search.settings import Settings
 
 STATIC_MAX_AGE = 7 * 24 * 3600
-DEFAULTS = {
-    "INDEX_DIR": "var/index",
-    "PER_PAGE": 10,
-    "CORS_ORIGINS": "",
-}
+# Flask-style config keys tests and embedders may pass, and the settings they set.
+CONFIG_KEYS = {"INDEX_DIR": "index_dir", "PER_PAGE": "per_page", "CORS_ORIGINS": "cors_origins"}
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Create the app; settings come from ``config``, else environment variables, else defaults."""
+def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
+    """Create the app from ``settings`` (default: the environment's), ``config`` over them."""
+    config = dict(config or {})
+    overrides = {CONFIG_KEYS[k]: config.pop(k) for k in list(config) if k in CONFIG_KEYS}
+    settings = (settings or Settings.load()).with_options(**overrides)
+    configure(settings.stemmer_table)
     app = Flask(__name__)
-    app.config.update(DEFAULTS)
-    for key in DEFAULTS:
-        if key in os.environ:
-            app.config[key] = os.environ[key]
-    app.config.update(config or {})
+    app.config.update(config)
+    app.config["PER_PAGE"] = settings.per_page
+    app.extensions["settings"] = settings
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["search_engine"] = SearchEngine(app.config["INDEX_DIR"])
+    app.extensions["search_engine"] = SearchEngine(settings.index_dir)
     # Static files change only with a release; their URLs carry a version (see static_url).
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
-    origins = [o.strip() for o in str(app.config["CORS_ORIGINS"]).split(",") if o.strip()]
-    if origins:
+    if settings.origins:
         # Integrators' pages on other origins may call the JSON API (read-only, no cookies).
         CORS(
             app,
-            resources={r"/api/*": {"origins": origins}},
+            resources={r"/api/*": {"origins": settings.origins}},
             methods=["GET", "OPTIONS"],
             expose_headers=["ETag"],
             max_age=3600,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
+from search.serialize import result_json
 from web.openapi import openapi_document
-from web.params import engine, search_params
+from web.params import default_per_page, engine, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 # Articles change only when the index is rebuilt; clients may reuse them for a while and
@@ -13,49 +14,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 ARTICLE_MAX_AGE = 300
 
 
-def facet_list(facets) -> list[dict]:
-    return [{"value": f.value, "count": f.count} for f in facets]
-
-
 @bp.get("/search")
 def search():
     """Ranked hits as JSON, with facet counts, a spelling suggestion and the next page's link."""
     req = search_params()
     result = engine().search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
-    next_url = None
-    if req.page < result.pages:
-        next_url = url_for("api.search", **req.url_args(page=req.page + 1))
-    return jsonify(
-        {
-            "query": result.query,
-            "total": result.total,
-            "total_all_words": result.total_all_words,
-            "page": result.page,
-            "per_page": result.per_page,
-            "filters": {
-                "year": req.filters.year,
-                "source": req.filters.source,
-                "sort": req.filters.sort,
-            },
-            "results": [
-                {
-                    "id": hit.id,
-                    "title": hit.title,
-                    "date": hit.date,
-                    "source": hit.source,
-                    "url": url_for("views.article", article_id=hit.id, q=result.query),
-                    "score": hit.score,
-                    "snippet": hit.snippet,
-                }
-                for hit in result.hits
-            ],
-            "facets": {"years": facet_list(result.years), "sources": facet_list(result.sources)},
-            "suggestion": result.suggestion,
-            "corrected": result.corrected,
-            "next_url": next_url,
-            "took_ms": round(result.seconds * 1000, 1),
-        }
-    )
+    return jsonify(result_json(result, req, default_per_page()))
 
 
 @bp.get("/articles/<article_id>")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search.engine import IndexUnavailableError, QueryError
-from web.params import BadParameter
+from search.engine import IndexUnavailableError
+from search.request import QueryError
+from search.store import IndexIncompatibleError
 
 MESSAGES_PL = {
     400: "Nieprawidłowe zapytanie.",
@@ -14,6 +15,7 @@ MESSAGES_PL = {
     405: "Ta metoda nie jest obsługiwana.",
     500: "Wystąpił błąd serwera. Spróbuj ponownie za chwilę.",
     503: "Wyszukiwarka jest chwilowo niedostępna: indeks nie jest gotowy.",
+    "index_incompatible": "Wyszukiwarka jest chwilowo niedostępna: indeks trzeba przebudować.",
 }
 
 
@@ -30,23 +32,25 @@ def _respond(status: int, code: str, message: str, parameter: str | None = None)
         response = jsonify(error_body(status, code, message, parameter))
         response.status_code = status
         return response
-    text = MESSAGES_PL.get(status, message) if status != 400 else message
+    text = MESSAGES_PL.get(code) or (MESSAGES_PL.get(status, message) if status != 400 else message)
     return render_template("error.html", status=status, message=text), status
 
 
 def init_app(app) -> None:
-    @app.errorhandler(BadParameter)
-    def bad_parameter(exc: BadParameter):
-        return _respond(400, "invalid_parameter", exc.message, exc.parameter)
-
     @app.errorhandler(QueryError)
     def bad_query(exc: QueryError):
-        return _respond(400, "invalid_query", str(exc))
+        code = "invalid_parameter" if exc.parameter else "invalid_query"
+        return _respond(400, code, exc.message, exc.parameter)
 
     @app.errorhandler(IndexUnavailableError)
     def no_index(exc: IndexUnavailableError):
         app.logger.error("index unavailable: %s", exc)
         return _respond(503, "index_unavailable", "The search index is not available yet.")
+
+    @app.errorhandler(IndexIncompatibleError)
+    def incompatible(exc: IndexIncompatibleError):
+        app.logger.error("%s", exc)
+        return _respond(503, "index_incompatible", str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

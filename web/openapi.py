@@ -5,8 +5,7 @@ Responses are checked against it by a property-based test (schemathesis) in ``ma
 
 from __future__ import annotations
 
-from search.engine import MAX_PAGE_SIZE, MAX_QUERY_CHARS, SORTS
-from web.params import MAX_SOURCE_CHARS
+from search.request import MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_SOURCE_CHARS, SORTS
 
 
 def _nullable(schema: dict) -> dict:
@@ -66,7 +65,7 @@ SEARCH_RESPONSE = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "query", "total", "total_all_words", "page", "per_page", "filters", "results",
+        "query", "total", "total_all_words", "page", "per_page", "pages", "filters", "results",
         "facets", "suggestion", "corrected", "next_url", "took_ms",
     ],
     "properties": {
@@ -79,6 +78,7 @@ SEARCH_RESPONSE = {
         },
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        "pages": {"type": "integer", "minimum": 1, "description": "Number of pages."},
         "filters": {
             "type": "object",
             "required": ["year", "source", "sort"],
@@ -172,7 +172,11 @@ def openapi_document() -> dict:
                             'Words (all are looked for), "phrases", OR, -word, title:word.',
                             required=True,
                         ),
-                        _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page."),
+                        _param(
+                            "page",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                            "Page.",
+                        ),
                         _param(
                             "per_page",
                             {

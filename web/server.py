@@ -8,9 +8,8 @@ import time
 
 from gunicorn.app.base import BaseApplication
 
-from search.morphology import load_stemmer, warm_up
-
-STEMMER_DELAY_S = float(os.environ.get("SEARCH_STEMMER_DELAY_S", 2.0))
+from search.morphology import configure, load_stemmer, warm_up
+from search.settings import Settings
 
 
 class SearchServer(BaseApplication):
@@ -29,31 +28,32 @@ class SearchServer(BaseApplication):
         return self.application
 
 
-def serve(index: str, host: str, port: int, workers: int | None = None, threads: int = 4) -> None:
+def serve(settings: Settings) -> None:
     """Serve the search app; dictionaries load before forking so every worker shares them."""
     from web import create_app
 
-    os.environ["INDEX_DIR"] = index
+    configure(settings.stemmer_table)
     warm_up(stemmer=False)  # the dictionary, before forking: workers share it
-    app = create_app({"INDEX_DIR": index})
+    app = create_app(settings=settings)
 
     def post_fork(server, worker):
         # Each worker opens its index, then parses the stemmer's table in the background: it
         # answers at once, and only queries with words that neither the dictionary nor the
-        # corpus knows wait for the table. The table waits a moment (STEMMER_DELAY_S) so that
+        # corpus knows wait for the table. The table waits a moment (stemmer_delay_s) so that
         # its parsing does not compete with the first requests for the interpreter.
         engine = app.extensions["search_engine"]
+        delay = settings.stemmer_delay_s
 
         def warm():
-            engine.warm_up(then=lambda: time.sleep(STEMMER_DELAY_S) or load_stemmer())
+            engine.warm_up(then=lambda: time.sleep(delay) or load_stemmer())
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
     options = {
-        "bind": f"{host}:{port}",
-        "workers": workers or max(2, os.cpu_count() or 2),
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers or max(2, os.cpu_count() or 2),
         "worker_class": "gthread",
-        "threads": threads,
+        "threads": settings.threads,
         "preload_app": True,
         "post_fork": post_fork,
         "accesslog": "-",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from search.engine import Filters, IndexUnavailableError
-from web.params import BadParameter, SearchRequest, engine, search_params
+from search.engine import IndexUnavailableError
+from search.request import MAX_QUERY_CHARS, Filters, QueryError, SearchRequest, normalize_query
+from search.serialize import result_json
+from search.store import IndexIncompatibleError
+from web.params import default_per_page, engine, search_params
 
 bp = Blueprint("views", __name__)
 
@@ -14,7 +17,7 @@ def page_links(req: SearchRequest, pages: int, window: int = 2) -> list[dict]:
     """Links for the pagination bar: first, previous, nearby page numbers, next."""
 
     def link(n: int) -> str:
-        return url_for("views.index", **req.url_args(page=n if n > 1 else None))
+        return url_for("views.index", **req.url_args(default_per_page(), page=n if n > 1 else None))
 
     page = req.page
     links = []
@@ -37,26 +40,26 @@ MAX_SOURCES_SHOWN = 12
 def index():
     """The search form, and the results when a query is given."""
     try:
-        req = search_params(require_query=False)
-    except BadParameter as exc:
+        req = search_params(required=False)
+    except QueryError as exc:
         if exc.parameter == "q":
             return render_template(
-                "search.html",
-                q=request.args.get("q", "")[:500],
-                error="Zapytanie jest za długie (maksymalnie 500 znaków).",
+                "search.html", q=request.args.get("q", "")[:MAX_QUERY_CHARS], error=exc.message
             ), 400
         # A mangled page, year or sort in a hand-edited link: show the query's first page.
-        q = (request.args.get("q") or "").strip()
-        req = SearchRequest(q, 1, int(current_app.config["PER_PAGE"]), Filters())
+        q = normalize_query(request.args.get("q"))
+        req = SearchRequest(q, 1, default_per_page(), Filters())
     if not req.q:
         return render_template("search.html", q="", result=None)
     result = engine().search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
+    data = result_json(result, req, default_per_page())
     return render_template(
         "search.html",
         q=req.q,
         req=req,
-        result=result,
-        links=page_links(req, result.pages),
+        result=data,
+        links=page_links(req, data["pages"]),
+        url_args=lambda **changes: req.url_args(default_per_page(), **changes),
         sort_labels=SORT_LABELS,
         max_sources=MAX_SOURCES_SHOWN,
     )
@@ -66,23 +69,26 @@ def index():
 def article(article_id: str):
     """One article in full, with the query's words highlighted when coming from results."""
     try:
-        req = search_params(require_query=False)
-    except BadParameter:
+        req = search_params(required=False)
+    except QueryError:
         req = None  # a mangled link back to results: show the article without them
     q = req.q if req else ""
     found = engine().article(article_id, highlight_query=q or None)
     if found is None:
         abort(404)
-    back = url_for("views.index", **req.url_args()) if q else None
+    back = url_for("views.index", **req.url_args(default_per_page())) if q else None
     return render_template("article.html", article=found, q=q, back=back)
 
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and readiness: 200 with the index's size, 503 while there is no index."""
+    """Liveness and readiness: 200 with the index's size; 503 JSON while there is no usable
+    index (none yet, or one built with another analyzer)."""
     try:
         articles = engine().doc_count()
     except IndexUnavailableError:
         return jsonify({"status": "unavailable", "articles": 0}), 503
+    except IndexIncompatibleError as exc:
+        return jsonify({"status": "incompatible", "articles": 0, "message": str(exc)}), 503
     manifest = engine().manifest()
     return jsonify({"status": "ok", "articles": articles, "built_at": manifest.get("built_at")})

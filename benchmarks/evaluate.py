@@ -1,8 +1,8 @@
 """Relevance harness: nDCG@10, recall@10 and MRR of the product's own search on judged queries.
 
-    python -m search.evaluate --corpus corpus --qrels seed-dev.json         # archive documents
-    python -m search.evaluate --docs docs.jsonl --qrels qrels.json          # prepared documents
-    python -m search.evaluate --api http://127.0.0.1:8000 --qrels seed-dev.json   # a live server
+    python -m benchmarks.evaluate --corpus corpus --qrels seed-dev.json         # archive documents
+    python -m benchmarks.evaluate --docs docs.jsonl --qrels qrels.json          # prepared documents
+    python -m benchmarks.evaluate --api http://127.0.0.1:8000 --qrels seed-dev.json  # a server
 
 Both modes index into a temporary folder with the product's analysis and schema and run every
 query through ``SearchEngine.search`` (query language, fallbacks, ranking) exactly as the API
@@ -76,9 +76,9 @@ def build_from_corpus(corpus: Path, index: Path):
 
 def build_from_docs(docs: Path, index: Path):
     """Index prepared {id, title, body} documents (segmentation bypassed); key hits by id."""
-    from indexer.build import switch_to, write_index
+    from indexer.build import write_index
     from indexer.corpus import Article
-    from indexer.store import new_build_dir
+    from search.store import finish_build, new_build_dir, switch_to, write_manifest
 
     def articles():
         with docs.open(encoding="utf-8") as handle:
@@ -88,8 +88,9 @@ def build_from_docs(docs: Path, index: Path):
                     yield Article(str(row["id"]), docs.name, None, row["title"], None, row["body"])
 
     build = new_build_dir(index)
-    write_index(build, articles())
-    switch_to(index, build)
+    count = write_index(build, articles())
+    write_manifest(build, {"articles": count, "corpus": str(docs)})
+    switch_to(index, finish_build(build))
     return "id"
 
 

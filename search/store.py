@@ -1,0 +1,157 @@
+"""The index on disk: builds, the current-build link, the manifest and the rebuild lock.
+
+``<index>`` is a symbolic link to one complete build under ``<index>.builds/``. A rebuild
+writes a new build (named ``….pending`` until it is complete) beside the current one and then
+renames a fresh link over ``<index>`` (an atomic ``rename(2)``), so readers see either the old
+index or the new one, never a half-written one, and a failed or killed build leaves the old one
+in place. Each build holds the Whoosh index (``MAIN``), the stems it computed and a manifest
+that records what built it (schema, analyzer, splitter) and the corpus files it read.
+
+This module is the only one that knows these names; the indexer writes through it and the
+search engine reads through it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from search.morphology import analyzer_identity
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 2
+INDEX_NAME = "MAIN"
+KEEP_OLD_BUILDS = 2  # finished builds a still-running reader may have open
+PENDING = ".pending"  # suffix of a build that is still being written
+
+
+class IndexLockedError(Exception):
+    """Another rebuild or update of the same index is running."""
+
+
+class IndexIncompatibleError(RuntimeError):
+    """The index was built by another analyzer; its terms do not match this one's."""
+
+
+def builds_dir(index: Path) -> Path:
+    return index.parent / f"{index.name}.builds"
+
+
+def new_build_dir(index: Path) -> Path:
+    """Create and return an empty, uniquely named folder for a build still being written."""
+    root = builds_dir(index)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        path = root / f"{stamp}-{os.getpid()}-{time.monotonic_ns() % 1_000_000:06d}{PENDING}"
+        path.mkdir()
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write the index in {root}: {exc.strerror}") from exc
+    return path
+
+
+def finish_build(build: Path) -> Path:
+    """Mark a completely written build as finished; return its final path."""
+    final = build.with_name(build.name.removesuffix(PENDING))
+    os.rename(build, final)
+    return final
+
+
+def current_build(index: Path) -> Path | None:
+    """The build folder the index link points to, or None if there is no index yet."""
+    if index.is_symlink() or index.is_dir():
+        resolved = index.resolve()
+        return resolved if resolved.is_dir() else None
+    return None
+
+
+def switch_to(index: Path, build: Path) -> None:
+    """Point the index link at a finished build in one atomic rename."""
+    index.parent.mkdir(parents=True, exist_ok=True)
+    if index.is_dir() and not index.is_symlink():
+        # An index folder from before builds were linked: keep it as an old build.
+        index.rename(builds_dir(index) / f"legacy-{time.monotonic_ns()}")
+    tmp_link = index.parent / f".{index.name}.link-{os.getpid()}"
+    if tmp_link.is_symlink():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(build, index.parent), tmp_link)
+    os.replace(tmp_link, index)
+
+
+def prune_old_builds(index: Path) -> None:
+    """Delete unfinished builds and finished ones older than the current one and the few
+    before it. Call with the rebuild lock held: no other build is then being written."""
+    current = current_build(index)
+    root = builds_dir(index)
+    if not root.is_dir():
+        return
+    builds = [p for p in root.iterdir() if p.is_dir() and p != current]
+    for path in builds:
+        if path.name.endswith(PENDING):
+            shutil.rmtree(path, ignore_errors=True)  # left by a killed rebuild or update
+    finished = sorted((p for p in builds if not p.name.endswith(PENDING)), key=os.path.getmtime)
+    for path in finished[: max(0, len(finished) - KEEP_OLD_BUILDS)]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def lock_path(index: Path) -> Path:
+    return index.parent / f".{index.name}.lock"
+
+
+@contextmanager
+def rebuild_lock(index: Path) -> Iterator[None]:
+    """Hold an exclusive OS lock so that two rebuilds of one index never interleave.
+
+    The kernel releases the lock when its holder dies, so a killed rebuild never blocks the
+    next one (indexer worker processes die with their parent)."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path(index), timeout=0)
+        lock.acquire()
+    except Timeout as exc:
+        raise IndexLockedError(f"{index}: another rebuild or update is running") from exc
+    except OSError as exc:
+        raise OSError(
+            exc.errno, f"cannot write the index in {index.parent}: {exc.strerror}"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_manifest(build: Path, manifest: dict) -> dict:
+    """Write a build's manifest, stamped with the format and the analyzer that built it."""
+    manifest = {"format": MANIFEST_FORMAT, "analyzer": analyzer_identity(), **manifest}
+    (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def read_manifest(build: Path | None) -> dict | None:
+    """A build's manifest, or None when there is none or it cannot be read."""
+    try:
+        return json.loads((build / MANIFEST).read_text()) if build else None
+    except (OSError, ValueError):
+        return None
+
+
+def check_compatible(manifest: dict | None) -> None:
+    """Refuse an index whose terms were made by another analyzer than this process's."""
+    built = (manifest or {}).get("analyzer")
+    running = analyzer_identity()
+    if built != running:
+        differences = sorted(
+            key for key in running if not isinstance(built, dict) or built.get(key) != running[key]
+        )
+        raise IndexIncompatibleError(
+            "index built with another analyzer "
+            f"({', '.join(differences) or 'not recorded'} differ): rebuild needed "
+            "(python -m indexer rebuild)"
+        )

@@ -9,10 +9,14 @@ PORT   ?= 8000
 
 .PHONY: serve test index rebuild update eval bench lint clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# A regular (not editable) install: setuptools warns about editable installs of a flat
+# layout. It is redone whenever the packages' sources change.
+SOURCES := $(shell find search indexer web -type f -not -path '*/__pycache__/*')
+$(VENV)/.installed: pyproject.toml $(SOURCES)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet '.[test]'
+	rm -rf build
 	touch $@
 
 install: $(VENV)/.installed
@@ -50,7 +54,8 @@ clean:
 
 SIZES ?= 2000,20000,100000
 bench: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet '.[test,bench]'
+	rm -rf build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m benchmarks.run --sizes $(SIZES)
 

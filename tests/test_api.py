@@ -193,5 +193,5 @@ def test_static_files_are_cacheable(client):
     page = client.get("/").get_data(as_text=True)
     href = page.split('rel="stylesheet" href="')[1].split('"')[0]
     assert "v=" in href  # versioned URL: safe to cache long
-    response = client.get(href)
-    assert response.status_code == 200 and response.cache_control.max_age >= 86400
+    with client.get(href) as response:
+        assert response.status_code == 200 and response.cache_control.max_age >= 86400

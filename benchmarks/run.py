@@ -38,18 +38,22 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     """Run a command; return wall and CPU seconds and the peak RSS of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            tree = [proc, *proc.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out, err = proc.communicate()
+    # Output goes to files, not pipes: a pipe nobody reads while polling could fill and block.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        proc = psutil.Popen(cmd, cwd=ROOT, env=env, stdout=out_file, stderr=err_file)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [proc, *proc.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if proc.returncode:
         raise RuntimeError(f"{cmd} failed: {err.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -86,12 +90,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(cmd: list[str], port: int) -> tuple[subprocess.Popen, float]:
+def start_server(cmd: list[str], port: int, env: dict) -> tuple[subprocess.Popen, float]:
     """Start a server; return it and the seconds until it answered a search."""
     import requests
 
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/api/search?q=pomoc"
     while time.perf_counter() - started < 120:
         try:
@@ -117,15 +123,15 @@ def wrk(port: int, connections: int, seconds: int, queries: list[str]) -> dict:
     """Drive a loopback server with wrk for a bounded time; requests/s, latency, errors."""
     from urllib.parse import quote
 
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(WRK_SCRIPT % ", ".join(json.dumps(quote(q)) for q in queries))
     threads = min(connections, 2)
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         f"http://127.0.0.1:{port}"],
-        capture_output=True, text=True, timeout=seconds + 60,
-    ).stdout  # fmt: skip
-    script.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "queries.lua"
+        script.write_text(WRK_SCRIPT % ", ".join(json.dumps(quote(q)) for q in queries))
+        out = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+             str(script), f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=seconds + 60,
+        ).stdout  # fmt: skip
 
     def ms(label: str) -> float | None:
         m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
@@ -216,9 +222,7 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
             cmd = (
                 [*cmd, "--port", str(port)] if name == "ours" else [*cmd, "-b", f"127.0.0.1:{port}"]
             )
-            env_index = {"NAIVE_INDEX": str(naive_ix)}
-            os.environ.update(env_index)
-            proc, startup = start_server(cmd, port)
+            proc, startup = start_server(cmd, port, {**os.environ, "NAIVE_INDEX": str(naive_ix)})
             try:
                 result[f"startup_{name}_s"] = startup
                 result[f"http_{name}_c1"] = wrk(port, 1, http_seconds[0], mixed)

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
-from search.executor import NONE, Executor, difference
+from search.executor import NONE, Executor, Matches, difference
 from search.planner import (
     QueryContext,
     alternatives,
@@ -117,6 +117,54 @@ def _facet(values: np.ndarray, limit: int | None = None) -> list[tuple[int, int]
         order = np.lexsort((found, -counts))[:limit]
         found, counts = found[order], counts[order]
     return list(zip(found.tolist(), counts.tolist(), strict=True))
+
+
+def _filter_and_count(view: IndexView, complete: Matches, rest: Matches, filters: Filters):
+    """Apply the year and source filters; count the facets, each with the other filter applied
+    (so users can switch between values). Return (complete, rest, years, sources)."""
+    years, sources = view.column("year"), view.column("source")
+    everything = np.concatenate([complete.ids, rest.ids])
+    in_year = years[everything] == filters.year if filters.year is not None else None
+    in_source = None
+    if filters.source:
+        in_source = sources[everything] == view.column("source_codes").get(filters.source, -1)
+    year_counts = years[everything] if in_source is None else years[everything[in_source]]
+    source_counts = sources[everything] if in_year is None else sources[everything[in_year]]
+    masks = [m for m in (in_year, in_source) if m is not None]
+    if masks:
+        keep, split = np.logical_and.reduce(masks), len(complete)
+        complete, rest = complete.where(keep[:split]), rest.where(keep[split:])
+    year_facet = sorted(
+        (Facet(str(v) if v else "", c) for v, c in _facet(year_counts)),
+        key=lambda f: f.value or "0",
+        reverse=True,
+    )
+    names = view.column("source_names")
+    source_facet = [Facet(names[v], c) for v, c in _facet(source_counts, SOURCE_FACET_LIMIT)]
+    return complete, rest, year_facet, source_facet
+
+
+def _order(view: IndexView, complete: Matches, rest: Matches, sort: str, end: int):
+    """The first ``end`` matches in order: by relevance, articles with all the words first;
+    by date, strictly by date among all matches (undated articles last either way)."""
+    if sort != "relevance":
+        matches = Matches(
+            np.concatenate([complete.ids, rest.ids]),
+            np.concatenate([complete.scores, rest.scores]),
+        )
+        rank = view.column("date_rank")[matches.ids]
+        key = rank if sort == "newest" else np.where(rank >= 0, len(view.column("date")) - rank, -1)
+        order = matches.top(end, key)
+        return matches.ids[order].tolist(), matches.scores[order].tolist()
+    ids: list[int] = []
+    scores: list[float] = []
+    for matches in (complete, rest):
+        if len(ids) >= end or not len(matches):
+            continue
+        order = matches.top(end - len(ids))
+        ids += matches.ids[order].tolist()
+        scores += matches.scores[order].tolist()
+    return ids, scores
 
 
 class SearchEngine:
@@ -228,53 +276,18 @@ class SearchEngine:
         rest = NONE
         if plan.partial is not None:
             rest = difference(executor.run(plan.partial), complete)
-        years, sources = view.column("year"), view.column("source")
-        names = view.column("source_names")
-        everything = np.concatenate([complete.ids, rest.ids])
-        in_year = years[everything] == filters.year if filters.year is not None else None
-        in_source = None
-        if filters.source:
-            code = view.column("source_codes").get(filters.source, -1)
-            in_source = sources[everything] == code
-        # Each facet counts with the other filter applied, so users can switch between values.
-        year_counts = years[everything] if in_source is None else years[everything[in_source]]
-        source_counts = sources[everything] if in_year is None else sources[everything[in_year]]
-        masks = [m for m in (in_year, in_source) if m is not None]
-        if masks:
-            keep, split = np.logical_and.reduce(masks), len(complete)
-            complete, rest = complete.where(keep[:split]), rest.where(keep[split:])
+        complete, rest, years, sources = _filter_and_count(view, complete, rest, filters)
         start, end = (page - 1) * per_page, page * per_page
-        ordered_ids, ordered_scores = [], []
-        for matches in (complete, rest):
-            if len(ordered_ids) >= end or not len(matches):
-                continue
-            key = None
-            if filters.sort != "relevance":
-                rank = view.column("date_rank")[matches.ids]
-                # Newest first, or oldest first; undated articles last either way.
-                key = (
-                    rank
-                    if filters.sort == "newest"
-                    else np.where(rank >= 0, len(view.column("date")) - rank, -1)
-                )
-            order = matches.top(end - len(ordered_ids), key)
-            ordered_ids += matches.ids[order].tolist()
-            ordered_scores += matches.scores[order].tolist()
+        ids, scores = _order(view, complete, rest, filters.sort, end)
         return RunResult(
-            hits=ordered_ids[start:end],
-            scores=ordered_scores[start:end],
+            hits=ids[start:end],
+            scores=scores[start:end],
             total=len(complete) + len(rest),
             total_all=len(complete),
             terms=plan.terms,
             ctx=plan.ctx,
-            years=sorted(
-                (Facet(str(v) if v else "", c) for v, c in _facet(year_counts)),
-                key=lambda f: f.value or "0",
-                reverse=True,
-            ),
-            sources=[
-                Facet(names[v], c) for v, c in _facet(source_counts, limit=SOURCE_FACET_LIMIT)
-            ],
+            years=years,
+            sources=sources,
         )
 
     def search(

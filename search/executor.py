@@ -29,9 +29,12 @@ class Matches:
         return Matches(self.ids[keep], self.scores[keep])
 
     def top(self, limit: int | None = None, key: np.ndarray | None = None) -> np.ndarray:
-        """Positions of the best matches: by score (or by ``key`` descending), ties by docnum."""
-        primary = self.scores if key is None else key
-        order = np.lexsort((self.ids, -primary))
+        """Positions of the best matches: by score (or by ``key`` descending, then score),
+        ties by docnum."""
+        if key is None:
+            order = np.lexsort((self.ids, -self.scores))
+        else:
+            order = np.lexsort((self.ids, -self.scores, -key))
         return order if limit is None else order[:limit]
 
 

@@ -160,3 +160,11 @@ def test_an_index_without_columns_still_serves(tmp_path, monkeypatch, engine):
     current = engine.search("wizyta", per_page=50, filters=Filters(sort="newest"))
     assert [h.id for h in result.hits] == [h.id for h in current.hits]
     assert result.years == current.years and result.sources == current.sources
+
+
+def test_date_order_is_strict_across_partial_matches(engine):
+    """'newest' orders every match by date, not all-words matches first and then the rest."""
+    result = engine.search("pomoc bezdomnym Berlin", per_page=50, filters=Filters(sort="newest"))
+    assert result.total_all_words < result.total  # the query has partial matches
+    dates = [h.date for h in result.hits if h.date and h.date[:4].isdigit()]
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 3

@@ -54,6 +54,7 @@ def test_bad_file_is_named_and_skipped(corpus, tmp_path):
     )
     assert result.exit_code == 0
     assert "broken.txt" in result.output and "1 files skipped" in result.output
+    assert result.output.count("warning: skipped") == 1  # once, also when not on a terminal
 
 
 def test_failed_rebuild_keeps_previous_index(corpus, tmp_path):

@@ -93,6 +93,14 @@ def _evidence_findings(doc: ParsedDocument) -> list[Finding]:
             )
         )
     for a in doc.articles:
+        if a.parts > 1:
+            out.append(
+                Finding(
+                    a.line or 1,
+                    "huge_article",
+                    f"„{_short(a.title)}” is too long for one article: indexed in {a.parts} parts",
+                )
+            )
         if a.line and a.probability < WEAK_HEADLINE:
             out.append(
                 Finding(

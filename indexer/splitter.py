@@ -35,6 +35,7 @@ from indexer.features import (
 MAX_TITLE_CHARS = 250  # a "headline" longer than this is prose whatever the model says
 REREADINGS = 2  # the second reading repeated with the style its own headlines show
 NEAR = 0.2  # rejected breaks above this belief are kept for the audit
+MAX_ARTICLE_CHARS = 100_000  # longer articles are cut into parts
 
 HEADER_ARCHIVE = re.compile(r"^\s*archiwum\b", re.IGNORECASE)
 HEADER_KIND = re.compile(r"^\s*dokument\s+archiwalny\s*$", re.IGNORECASE)
@@ -48,6 +49,7 @@ class RawArticle:
     paragraphs: list[str] = field(default_factory=list)
     line: int = 0  # 1-based line of the headline in the file (0: text before any headline)
     probability: float = 1.0  # the model's belief that the headline opens an article
+    parts: int = 1  # an article too long for one was cut into this many (see _cap)
 
     @property
     def body(self) -> str:
@@ -286,6 +288,39 @@ def _resolve_adjacent(breaks: list[Break]) -> None:
             weaker.accepted = False
 
 
+def _pieces(paragraph: str) -> list[str]:
+    """A paragraph cut between words into pieces of at most MAX_ARTICLE_CHARS (linear time)."""
+    out, start, n = [], 0, len(paragraph)
+    while n - start > MAX_ARTICLE_CHARS:
+        limit = start + MAX_ARTICLE_CHARS
+        cut = paragraph.rfind(" ", start + MAX_ARTICLE_CHARS // 2, limit)
+        cut = cut if cut > 0 else limit
+        out.append(paragraph[start:cut])
+        start = cut + 1 if paragraph[cut : cut + 1] == " " else cut
+    return [*out, paragraph[start:]] if start < n else out
+
+
+def _cap(article: RawArticle) -> list[RawArticle]:
+    """An article over MAX_ARTICLE_CHARS as parts under it ("… (część 2)"), so that no
+    search or snippet has to read an unbounded text; the audit reports it."""
+    if len(article.body) <= MAX_ARTICLE_CHARS:
+        return [article]
+    parts: list[list[str]] = [[]]
+    size = 0
+    for paragraph in (p for para in article.paragraphs for p in _pieces(para)):
+        if parts[-1] and size + len(paragraph) > MAX_ARTICLE_CHARS:
+            parts.append([])
+            size = 0
+        parts[-1].append(paragraph)
+        size += len(paragraph) + 2
+    out = []
+    for n, paragraphs in enumerate(parts, start=1):
+        title = article.title if n == 1 else f"{article.title} (część {n})"
+        out.append(RawArticle(title, paragraphs, article.line, article.probability))
+    out[0].parts = len(parts)
+    return out
+
+
 def _join_wrapped(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines: a line continues when the next one starts in lower case."""
     paragraphs: list[str] = []
@@ -320,4 +355,5 @@ def split_document(text: str, model: Model | None = None) -> ParsedDocument:
         title = paragraphs[0][:MAX_TITLE_CHARS] if len(paragraphs) == 1 else paragraphs.pop(0)
         first = RawArticle(title, paragraphs, line=preamble[0].line, probability=0.0)
         articles.insert(0, first)
+    articles = [part for article in articles for part in _cap(article)]
     return ParsedDocument(institution, articles, has_preamble=bool(preamble), near_misses=near)

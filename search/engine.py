@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
+from search.budget import NO_DEADLINE, Deadline
 from search.executor import NONE, Executor, Matches, difference
 from search.planner import (
     QueryContext,
@@ -44,6 +45,7 @@ FEW_RESULTS = 3
 # has thousands of files; years are few and all listed).
 SOURCE_FACET_LIMIT = 20
 WORD = re.compile(r"\w+")
+DEFAULT_BUDGET_S = 1.0
 BM25_B = 0.75
 BM25_K1 = 1.2
 
@@ -176,8 +178,9 @@ class SearchEngine:
     when its last thread has left it.
     """
 
-    def __init__(self, index_path: str | Path):
+    def __init__(self, index_path: str | Path, budget_s: float = DEFAULT_BUDGET_S):
         self.index_path = Path(index_path)
+        self.budget_s = budget_s
         self._local = threading.local()
         self._views: dict[Path, IndexView] = {}
         self._views_lock = threading.Lock()
@@ -261,7 +264,13 @@ class SearchEngine:
 
     # -- searching ------------------------------------------------------------------------
     def _run(
-        self, state, parsed: ParsedQuery, page: int, per_page: int, filters: Filters
+        self,
+        state,
+        parsed: ParsedQuery,
+        page: int,
+        per_page: int,
+        filters: Filters,
+        deadline: Deadline = NO_DEADLINE,
     ) -> RunResult:
         """Run a parsed query: articles with all the words first, then partial matches.
 
@@ -271,7 +280,8 @@ class SearchEngine:
         """
         _, searcher, view = state
         plan = build_query(searcher.reader(), parsed)
-        executor = Executor(view, searcher)
+        deadline.check()
+        executor = Executor(view, searcher, deadline)
         complete = executor.run(plan.required)
         rest = NONE
         if plan.partial is not None:
@@ -297,22 +307,26 @@ class SearchEngine:
         per_page: int = 10,
         snippets: bool = True,
         filters: Filters | None = None,
+        deadline: Deadline | None = None,
     ) -> SearchResult:
-        """Return the page of ranked, highlighted hits for a query string."""
+        """Return the page of ranked, highlighted hits for a query string.
+
+        Raises QueryError for a bad request and SearchTimeout past the time budget."""
         started = time.perf_counter()
+        deadline = deadline or Deadline.after(self.budget_s)
         req = check(SearchRequest(text, page, per_page, filters or Filters()))
         text, filters = req.q, req.filters
         state = self._state()
         searcher = state[1]
         parsed = parse(text)
-        run = self._run(state, parsed, page, per_page, filters)
+        run = self._run(state, parsed, page, per_page, filters, deadline)
         suggestion = None
         corrected = False
         if run.total_all < FEW_RESULTS and run.ctx.short:
             suggestion = self.suggest(state, parsed)
         if suggestion and run.total_all == 0:
             # Nothing has all the words: show the corrected query's results if it does better.
-            retry = self._run(state, parse(suggestion), page, per_page, filters)
+            retry = self._run(state, parse(suggestion), page, per_page, filters, deadline)
             if retry.total_all > 0 or (retry.total and not run.total):
                 run, corrected = retry, True
         result = SearchResult(
@@ -329,6 +343,7 @@ class SearchEngine:
             sources=run.sources,
         )
         for docnum, score in zip(run.hits, run.scores, strict=False):
+            deadline.check()
             stored = searcher.stored_fields(docnum)
             result.hits.append(
                 Hit(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as Q
 
+from search.budget import NO_DEADLINE, Deadline
 from search.postings import EMPTY_IDS, EMPTY_SCORES, IndexView
 from search.ranking import BonusQuery
 
@@ -75,11 +76,13 @@ def difference(keep: Matches, drop: Matches) -> Matches:
 class Executor:
     """Runs query trees against one IndexView (and its Whoosh searcher for phrases)."""
 
-    def __init__(self, view: IndexView, searcher):
+    def __init__(self, view: IndexView, searcher, deadline: Deadline = NO_DEADLINE):
         self.view = view
         self.searcher = searcher
+        self.deadline = deadline
 
     def run(self, q) -> Matches:
+        self.deadline.check()
         if isinstance(q, Q.Term):
             ids, scores = self.view.bm25(q.fieldname, q.text)
             return Matches(ids, scores * q.boost if q.boost != 1 else scores)
@@ -106,6 +109,8 @@ class Executor:
             # The leaf's postings already leave out deleted documents.
             matcher = q.matcher(sub, sub.context(needs_current=True, weighting=sub.weighting))
             while matcher.is_active():
+                if len(ids) % 4096 == 0:
+                    self.deadline.check()
                 ids.append(matcher.id() + offset)
                 scores.append(matcher.score())
                 matcher.next()

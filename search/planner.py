@@ -15,6 +15,7 @@ from search.analysis import WordTerms, analyze_text
 from search.morphology import family, is_known, normalize
 from search.query import FIELDS, Clause, ParsedQuery
 from search.ranking import BonusQuery
+from search.request import QueryError
 from search.spelling import diacritic_variants, has_diacritics
 
 # Queries of at most this many words are keyword queries: they get word families and
@@ -32,6 +33,11 @@ COORDINATION_BONUS = 6.0
 # match of the word itself.
 FAMILY_WEIGHT = 0.5
 MAX_FAMILY_SCAN = 300
+# Bounds on what one query may ask for: past them the query is refused with a clear message
+# (a question has 10-20 words; a phrase longer than this is a pasted paragraph).
+MAX_QUERY_WORDS = 32
+MAX_PHRASE_WORDS = 12
+MAX_GLUED_PARTS = 4  # "PomocySpołecznej": more parts than this is not a glued word
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def word_query(reader, word: WordTerms, fields, terms: set[str], ctx: QueryConte
     if relatives:
         related = [Q.Term(f, t) for t in relatives for f in fields]
         options.append(Q.Or(related, boost=FAMILY_WEIGHT))
-    if word.parts:
+    if word.parts and len(word.parts) <= MAX_GLUED_PARTS:
         # The parts of a glued word were adjacent words: match them as a phrase.
         parts = [
             WordTerms(word.surface[start - word.start : end - word.start], start, end, part_terms)
@@ -151,6 +157,8 @@ def clause_query(reader, clause: Clause, terms: set[str], ctx: QueryContext):
     if not words:
         return None  # only stop words: nothing to require
     if clause.phrase and len(words) > 1:
+        if len(words) > MAX_PHRASE_WORDS:
+            raise QueryError(f"A phrase may hold at most {MAX_PHRASE_WORDS} words.", "q")
         return phrase_query(reader, words, fields, terms, ctx)
     parts = [word_query(reader, word, fields, terms, ctx) for word in words]
     return parts[0] if len(parts) == 1 else Q.And(parts)
@@ -161,6 +169,9 @@ def build_query(
 ) -> QueryPlan:
     """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
     words = [w for c in parsed.clauses for w in analyze_text(c.text)]
+    excluded_words = sum(len(analyze_text(c.text)) for c in parsed.excluded)
+    if len(words) + excluded_words > MAX_QUERY_WORDS:
+        raise QueryError(f"A query may hold at most {MAX_QUERY_WORDS} words.", "q")
     ctx = QueryContext(
         short=len(words) <= SHORT_QUERY_WORDS,
         typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),

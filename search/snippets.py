@@ -19,6 +19,9 @@ from search.morphology import PREFIX, prefixes
 SNIPPET_CHARS = 260
 CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
+SCAN_CHARS = 20_000
+MAX_SCAN_CHARS = 200_000
+MAX_SPANS = 200  # window choice is quadratic in the matches weighed
 
 
 MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
@@ -102,13 +105,31 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
     return start, end, covered
 
 
+def _scan(text: str, terms: Collection[str]) -> tuple[str, list, bool]:
+    """The part of a text a snippet is taken from, its matches, and whether text follows it.
+
+    Windows of SCAN_CHARS from the start until one holds a match (at most MAX_SCAN_CHARS),
+    so that the cost is bounded whatever the article's length; at most MAX_SPANS matches
+    are weighed."""
+    end = min(len(text), SCAN_CHARS)
+    while True:
+        if end < len(text):  # end the window between words, not inside one
+            space = text.rfind(" ", end - 200, end)
+            end = space if space > 0 else end
+        part = " ".join(text[:end].split())
+        spans = match_spans(part, terms)
+        if spans or end >= min(len(text), MAX_SCAN_CHARS):
+            return part, spans[:MAX_SPANS], end < len(text)
+        end = min(len(text), end + SCAN_CHARS)
+
+
 def snippet(text: str, terms: Collection[str]) -> Markup:
     """Return up to two passages of text around the query's terms, marked and escaped."""
-    text = " ".join(text.split())
-    spans = match_spans(text, terms)
+    text, spans, cut = _scan(text, terms)
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
-        return escape(text[start:end]) + (Markup(" …") if end < len(text) else Markup(""))
+        more = end < len(text) or cut
+        return escape(text[start:end]) + (Markup(" …") if more else Markup(""))
     wanted = frozenset().union(*(sp[2] for sp in spans))
     windows = []
     remaining = list(spans)
@@ -129,7 +150,7 @@ def snippet(text: str, terms: Collection[str]) -> Markup:
     for start, end in merged:
         piece = _render(text, start, end, spans)
         prefix = Markup("… ") if start > 0 else Markup("")
-        suffix = Markup(" …") if end < len(text) else Markup("")
+        suffix = Markup(" …") if end < len(text) or cut else Markup("")
         parts.append(prefix + piece + suffix)
     return Markup(" ").join(parts).replace(Markup("… …"), Markup("…"))
 

@@ -30,7 +30,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["search_engine"] = SearchEngine(settings.index_dir)
+    app.extensions["search_engine"] = SearchEngine(settings.index_dir, settings.search_budget_s)
     # Static files change only with a release; their URLs carry a version (see static_url).
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE

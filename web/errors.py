@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from search.budget import SearchTimeout
 from search.engine import IndexUnavailableError
 from search.request import QueryError
 from search.store import IndexIncompatibleError
@@ -15,6 +16,7 @@ MESSAGES_PL = {
     405: "Ta metoda nie jest obsługiwana.",
     500: "Wystąpił błąd serwera. Spróbuj ponownie za chwilę.",
     503: "Wyszukiwarka jest chwilowo niedostępna: indeks nie jest gotowy.",
+    "timeout": "Wyszukiwanie trwało zbyt długo i zostało przerwane. Spróbuj prostszego zapytania.",
     "index_incompatible": "Wyszukiwarka jest chwilowo niedostępna: indeks trzeba przebudować.",
 }
 
@@ -51,6 +53,14 @@ def init_app(app) -> None:
     def incompatible(exc: IndexIncompatibleError):
         app.logger.error("%s", exc)
         return _respond(503, "index_incompatible", str(exc))
+
+    @app.errorhandler(SearchTimeout)
+    def timeout(exc: SearchTimeout):
+        app.logger.warning("search over budget: %s", request.full_path[:300])
+        response = _respond(503, "timeout", str(exc))
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

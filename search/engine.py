@@ -19,6 +19,7 @@ from search.planner import (
     QueryContext,
     alternatives,
     build_query,
+    is_heavy,
 )
 from search.postings import IndexView
 from search.query import FIELDS, ParsedQuery, parse
@@ -379,6 +380,11 @@ class SearchEngine:
             return None
         # Whole words only: "Brukseal Brukseala" must not become "Bruksela Brukselaa".
         return WORD.sub(lambda m: replaced.get(m.group(), m.group()), parsed.display())
+
+    @staticmethod
+    def is_heavy(text: str) -> bool:
+        """Whether a query may be costly (phrases, glued words, long questions)."""
+        return is_heavy(parse(normalize_query(text)))
 
     def article(self, article_id: str, highlight_query: str | None = None) -> dict | None:
         """Return one article's stored fields (and highlighted body when a query is given)."""

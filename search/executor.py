@@ -3,7 +3,8 @@
 Every node evaluates to a sparse vector: sorted docnums and their scores. The scores are
 Whoosh's own: BM25F per term, sums over ``Or`` and ``And``, query boosts as factors, a
 constant per matched word for ``BonusQuery`` (tests compare both engines on a real index).
-Nodes this module does not know (phrases) run through Whoosh's matcher.
+Phrases are matched here too (positions read for the candidate documents only, with the
+search's deadline checked as it goes); other nodes run through Whoosh's matcher.
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ class Matches:
 
 
 NONE = Matches(EMPTY_IDS, EMPTY_SCORES)
+
+
+def _is_null(q) -> bool:
+    return isinstance(q, Q.NullQuery.__class__)
+
+
+def _terms(step) -> list:
+    return [step] if isinstance(step, Q.Term) else list(step.subqueries)
+
+
+def _is_terms(step) -> bool:
+    """A phrase step the array executor handles: a term or an Or of terms (one field)."""
+    if isinstance(step, Q.Term):
+        return True
+    return isinstance(step, Q.Or) and step.boost == 1 and all(
+        isinstance(t, Q.Term) and t.boost == 1 for t in step.subqueries
+    )
 
 
 def union(parts: list[Matches]) -> Matches:
@@ -95,12 +113,52 @@ class Executor:
             parts = [self.run(sub) for sub in q.subqueries]
             found = union(parts) if isinstance(q, Q.Or) else intersection(parts)
             return Matches(found.ids, found.scores * q.boost) if q.boost != 1 else found
-        if isinstance(q, Q.NullQuery.__class__):
+        if _is_null(q):
             return NONE
+        if isinstance(q, Q.Sequence) and any(_is_null(step) for step in q.subqueries):
+            return NONE  # a word of the phrase is nowhere in the index
+        if isinstance(q, Q.Sequence) and all(_is_terms(step) for step in q.subqueries):
+            return self._sequence(q)
         if isinstance(q, Q.Every):
             ids = np.flatnonzero(self.view.live).astype(np.int64)
             return Matches(ids, np.ones(len(ids)))  # Whoosh scores Every() 1.0
         return self._whoosh(q)
+
+    def _sequence(self, q: Q.Sequence) -> Matches:
+        """A phrase: documents holding every step (array intersection), then those where the
+        steps stand at consecutive positions. The score is the steps' summed scores, as
+        Whoosh's phrase matcher gives it."""
+        steps = [self.run(step) for step in q.subqueries]
+        found = intersection(steps)
+        if not len(found) or len(steps) < 2:
+            return found
+        per_step = []
+        cache: dict[str, dict[int, frozenset[int]]] = {}
+        merged_steps: dict[tuple[str, ...], dict] = {}  # phrases repeat words: merge once
+        for step in q.subqueries:
+            key = tuple(sorted(t.text for t in _terms(step)))
+            if key not in merged_steps:
+                merged: dict[int, set[int]] = {}
+                for term in _terms(step):
+                    if term.text not in cache:
+                        cache[term.text] = self.view.positions(
+                            term.fieldname, term.text, found.ids, self.deadline.check
+                        )
+                    for doc, where in cache[term.text].items():
+                        merged.setdefault(doc, set()).update(where)
+                merged_steps[key] = merged
+            per_step.append(merged_steps[key])
+        keep = np.zeros(len(found), dtype=bool)
+        for i, doc in enumerate(found.ids.tolist()):
+            if i % 256 == 0:
+                self.deadline.check()
+            first = per_step[0].get(doc, ())
+            keep[i] = any(
+                all(p + k in step.get(doc, ()) for k, step in enumerate(per_step[1:], 1))
+                for p in first
+            )
+        found = found.where(keep)
+        return Matches(found.ids, found.scores * q.boost) if q.boost != 1 else found
 
     def _whoosh(self, q) -> Matches:
         """Anything else (phrases) through Whoosh's own matcher, segment by segment."""

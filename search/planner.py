@@ -164,6 +164,15 @@ def clause_query(reader, clause: Clause, terms: set[str], ctx: QueryContext):
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
+def is_heavy(parsed: ParsedQuery) -> bool:
+    """Whether a query may cost far more than a keyword search: phrases (positions are read),
+    glued words (matched as phrases) and long questions. The service runs few at a time."""
+    words = [w for c in parsed.clauses for w in analyze_text(c.text)]
+    if len(words) > SHORT_QUERY_WORDS:
+        return True
+    return any(c.phrase for c in parsed.clauses) or any(w.parts for w in words)
+
+
 def build_query(
     reader, parsed: ParsedQuery, coordination_bonus: float = COORDINATION_BONUS
 ) -> QueryPlan:

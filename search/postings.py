@@ -195,6 +195,32 @@ class IndexView:
             return Postings(EMPTY_IDS, EMPTY_SCORES)
         return Postings(np.concatenate(ids), np.concatenate(weights))
 
+    def positions(
+        self, field: str, term: str, docs: np.ndarray, check=lambda: None
+    ) -> dict[int, frozenset[int]]:
+        """Word positions of a term in each of the given documents (sorted docnums) that
+        holds it; ``check`` is called now and then (the search's deadline)."""
+        found: dict[int, frozenset[int]] = {}
+        key = term.encode("utf-8")
+        with self._lock:
+            for leaf, offset, _ in self.leaves:
+                local = docs[(docs >= offset) & (docs < offset + leaf.doc_count_all())] - offset
+                if not len(local) or (field, term) not in leaf:
+                    continue
+                matcher = leaf._terms.matcher(field, key, leaf.schema[field].format)
+                for n, doc in enumerate(local.tolist()):
+                    if n % 256 == 0:
+                        check()
+                    if not matcher.is_active():
+                        break
+                    if matcher.id() < doc:
+                        matcher.skip_to(doc)
+                        if not matcher.is_active():
+                            break
+                    if matcher.id() == doc:
+                        found[doc + offset] = frozenset(matcher.value_as("positions"))
+        return found
+
     def bm25(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's documents and their BM25F scores, exactly as Whoosh's BM25F gives them."""
         found = self.postings(field, term)

@@ -9,27 +9,52 @@ from web.server import serve
 
 
 @click.command()
-@click.option("--index", type=click.Path(path_type=Path), envvar="INDEX_DIR",
-              help="Index location [env: INDEX_DIR; default var/index].")
+@click.option(
+    "--index",
+    type=click.Path(path_type=Path),
+    envvar="INDEX_DIR",
+    help="Index location [env: INDEX_DIR; default var/index].",
+)
 @click.option("--host", envvar="HOST", help="Address to bind [env: HOST; default 127.0.0.1].")
 @click.option("--port", type=int, envvar="PORT", help="Port [env: PORT; default 8000].")
-@click.option("--workers", type=int, envvar="WORKERS",
-              help="Worker processes [env: WORKERS; default: CPU count, at least 2].")
-@click.option("--threads", type=int, envvar="THREADS",
-              help="Threads per worker [env: THREADS; default 4].")
-@click.option("--per-page", type=int, envvar="PER_PAGE",
-              help="Results per page by default [env: PER_PAGE; default 10].")
-@click.option("--cors-origins", envvar="CORS_ORIGINS",
-              help="Origins allowed to call /api/* [env: CORS_ORIGINS; default: none].")
-@click.option("--stemmer-table", type=click.Choice(STEMMER_TABLE_CHOICES),
-              envvar="SEARCH_STEMMER_TABLE",
-              help="pystempel table; must match the index [env: SEARCH_STEMMER_TABLE].")
+@click.option(
+    "--workers",
+    type=int,
+    envvar="WORKERS",
+    help="Worker processes [env: WORKERS; default: CPU count, at least 2].",
+)
+@click.option(
+    "--threads", type=int, envvar="THREADS", help="Threads per worker [env: THREADS; default 4]."
+)
+@click.option(
+    "--per-page",
+    type=int,
+    envvar="PER_PAGE",
+    help="Results per page by default [env: PER_PAGE; default 10].",
+)
+@click.option(
+    "--cors-origins",
+    envvar="CORS_ORIGINS",
+    help="Origins allowed to call /api/* [env: CORS_ORIGINS; default: none].",
+)
+@click.option(
+    "--stemmer-table",
+    type=click.Choice(STEMMER_TABLE_CHOICES),
+    envvar="SEARCH_STEMMER_TABLE",
+    help="pystempel table; must match the index [env: SEARCH_STEMMER_TABLE].",
+)
 def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_table) -> None:
     """Serve the MOPS archive search (HTML at /, JSON at /api/search)."""
     try:
         settings = Settings.load(
-            index_dir=index, host=host, port=port, workers=workers, threads=threads,
-            per_page=per_page, cors_origins=cors_origins, stemmer_table=stemmer_table,
+            index_dir=index,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            per_page=per_page,
+            cors_origins=cors_origins,
+            stemmer_table=stemmer_table,
         )
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc

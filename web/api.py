@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 
 from search.serialize import result_json
 from web.openapi import openapi_document
-from web.params import default_per_page, engine, search_params
+from web.params import default_per_page, engine, offload, offload_search, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 # Articles change only when the index is rebuilt; clients may reuse them for a while and
@@ -18,14 +18,14 @@ ARTICLE_MAX_AGE = 300
 def search():
     """Ranked hits as JSON, with facet counts, a spelling suggestion and the next page's link."""
     req = search_params()
-    result = engine().search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
+    result = offload_search(req)
     return jsonify(result_json(result, req, default_per_page()))
 
 
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
     """One article in full; cacheable, with an ETag for conditional requests."""
-    found = engine().article(article_id)
+    found = offload(engine().article, article_id)
     if found is None:
         abort(404, description=f"No article with id '{article_id}'.")
     response = jsonify(

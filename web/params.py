@@ -4,12 +4,51 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from search.budget import SearchTimeout
 from search.engine import SearchEngine
 from search.request import SearchRequest, parse_request
 
 
 def engine() -> SearchEngine:
     return current_app.extensions["search_engine"]
+
+
+_pool = None  # the gevent worker's pool of native threads, when serving under it
+_heavy_gate = None  # admits few costly searches at a time (a gevent semaphore)
+HEAVY_AT_ONCE = 1  # per worker process: the other threads stay free for cheap searches
+
+
+def use_thread_pool(pool) -> None:
+    """Called by the gevent worker: searches then run in its native threads."""
+    global _pool, _heavy_gate
+    from gevent.lock import BoundedSemaphore
+
+    _pool, _heavy_gate = pool, BoundedSemaphore(HEAVY_AT_ONCE)
+
+
+def offload(fn, *args, **kwargs):
+    """Run CPU-bound search work off the event loop when served by the gevent worker (in its
+    pool of native threads), so other connections are read and answered meanwhile."""
+    if _pool is not None:
+        return _pool.apply(fn, args, kwargs)
+    return fn(*args, **kwargs)
+
+
+def offload_search(req: SearchRequest):
+    """Run a search; costly ones wait (without holding a thread) for their turn, within the
+    search's time budget, so that a burst of them cannot slow everyone's cheap searches."""
+    search = engine().search
+    args = (req.q,)
+    kwargs = {"page": req.page, "per_page": req.per_page, "filters": req.filters}
+    if _heavy_gate is None or not engine().is_heavy(req.q):
+        return offload(search, *args, **kwargs)
+    budget = current_app.extensions["settings"].search_budget_s
+    if not _heavy_gate.acquire(timeout=budget):
+        raise SearchTimeout("The service is busy with costly searches; try again in a moment.")
+    try:
+        return offload(search, *args, **kwargs)
+    finally:
+        _heavy_gate.release()
 
 
 def default_per_page() -> int:

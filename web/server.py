@@ -52,7 +52,8 @@ def serve(settings: Settings) -> None:
     options = {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers or max(2, os.cpu_count() or 2),
-        "worker_class": "gthread",
+        "worker_class": "web.worker.SearchWorker",
+        "worker_connections": 1000,
         "threads": settings.threads,
         "preload_app": True,
         "post_fork": post_fork,

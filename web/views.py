@@ -8,7 +8,7 @@ from search.engine import IndexUnavailableError
 from search.request import MAX_QUERY_CHARS, Filters, QueryError, SearchRequest, normalize_query
 from search.serialize import result_json
 from search.store import IndexIncompatibleError
-from web.params import default_per_page, engine, search_params
+from web.params import default_per_page, engine, offload, offload_search, search_params
 
 bp = Blueprint("views", __name__)
 
@@ -51,7 +51,7 @@ def index():
         req = SearchRequest(q, 1, default_per_page(), Filters())
     if not req.q:
         return render_template("search.html", q="", result=None)
-    result = engine().search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
+    result = offload_search(req)
     data = result_json(result, req, default_per_page())
     return render_template(
         "search.html",
@@ -73,7 +73,7 @@ def article(article_id: str):
     except QueryError:
         req = None  # a mangled link back to results: show the article without them
     q = req.q if req else ""
-    found = engine().article(article_id, highlight_query=q or None)
+    found = offload(engine().article, article_id, highlight_query=q or None)
     if found is None:
         abort(404)
     back = url_for("views.index", **req.url_args(default_per_page())) if q else None
@@ -85,7 +85,7 @@ def healthz():
     """Liveness and readiness: 200 with the index's size; 503 JSON while there is no usable
     index (none yet, or one built with another analyzer)."""
     try:
-        articles = engine().doc_count()
+        articles = offload(engine().doc_count)
     except IndexUnavailableError:
         return jsonify({"status": "unavailable", "articles": 0}), 503
     except IndexIncompatibleError as exc:

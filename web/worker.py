@@ -1,0 +1,40 @@
+"""The gunicorn worker: greenlets for connections, native threads for searches.
+
+A connection costs a greenlet, not a thread, so clients that send their request slowly (one
+byte a second) hold nothing the others need. Searches are CPU work: they run in a small pool
+of native threads (``THREADS`` per worker, like gunicorn's threaded worker), so a long search
+does not stop the others. Threads are not monkey-patched: the search engine's locks and
+thread-local searchers stay native.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+from gevent import monkey
+from gunicorn.workers.ggevent import GeventWorker
+
+
+class SearchWorker(GeventWorker):
+    """gunicorn's gevent worker without patching threads; a native pool for searches."""
+
+    def patch(self):
+        monkey.patch_all(thread=False)
+        self.sockets = [
+            socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach())
+            for s in self.sockets
+        ]
+
+    def init_process(self):
+        import gevent
+
+        from web.params import use_thread_pool
+
+        # Threads take turns at the interpreter every millisecond (5 by default): a cheap
+        # search next to a costly one waits less for its turns.
+        sys.setswitchinterval(0.001)
+        pool = gevent.get_hub().threadpool
+        pool.maxsize = max(1, self.cfg.threads)
+        use_thread_pool(pool)
+        super().init_process()

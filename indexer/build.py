@@ -28,7 +28,7 @@ from indexer.corpus import (
     Article,
     CorpusError,
     corpus_files,
-    decode,
+    decode_file,
     fingerprint,
     read_bytes,
     read_document,
@@ -127,7 +127,8 @@ def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: O
         name = source_name(path, corpus)
         try:
             data = read_bytes(path)
-            articles, findings = read_document(decode(data, path.name), name)
+            decoded = decode_file(data, path.name)
+            articles, findings = read_document(decoded.text, name, decoded.notes)
         except CorpusError as exc:
             report["skipped"].append(str(exc))
             on_file(name, str(exc))
@@ -259,7 +260,9 @@ def write_corpus_index(
     return report
 
 
-def _write_manifest(build: Path, corpus: Path, files: dict, skipped: list[str]) -> dict:
+def _write_manifest(
+    build: Path, corpus: Path, files: dict, skipped: list[str], known: dict | None = None
+) -> dict:
     return write_manifest(
         build,
         {
@@ -272,6 +275,7 @@ def _write_manifest(build: Path, corpus: Path, files: dict, skipped: list[str]) 
             "skipped": skipped,
             "files": files,
         },
+        known,
     )
 
 
@@ -303,11 +307,16 @@ def _build_and_switch(index: Path, work: Callable[[Path], BuildReport]) -> Build
     return report
 
 
-def _corpus_files(corpus: Path) -> list[Path]:
+def _corpus_files(corpus: Path, on_file: OnFile) -> list[Path]:
+    """The corpus's files; symbolic links are reported as skipped files."""
+    links: list[str] = []
     try:
-        return corpus_files(corpus)
+        files = corpus_files(corpus, links)
     except CorpusError as exc:
         raise BuildError(str(exc)) from exc
+    for message in links:
+        on_file(message.split(":", 1)[0], message)
+    return files
 
 
 def _warnings(files: dict) -> int:
@@ -336,7 +345,7 @@ def _quiet(name: str, error: str | None) -> None:
 
 
 def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: float) -> BuildReport:
-    files = _corpus_files(corpus)
+    files = _corpus_files(corpus, on_file)
 
     def work(build: Path) -> BuildReport:
         result = write_corpus_index(build, files, corpus, on_file, procs)
@@ -405,7 +414,7 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None, procs: int 
         manifest = read_manifest(current)
         if not _reusable(manifest):
             return _rebuild(corpus, index, on_file, procs, started)
-        files = _corpus_files(corpus)
+        files = _corpus_files(corpus, on_file)
         changed, deleted = _changed_files(corpus, files, manifest["files"])
         if not changed and not deleted:
             return BuildReport(
@@ -440,7 +449,9 @@ class _Update:
         write_stems(build, new_stems(known_stems))
         known = {k: v for k, v in self.manifest["files"].items() if k not in self.deleted}
         known.update(result["files"])
-        manifest = _write_manifest(build, self.corpus, known, result["skipped"])
+        manifest = _write_manifest(
+            build, self.corpus, known, result["skipped"], self.manifest.get("checksums")
+        )
         _check(build, manifest["articles"])
         return BuildReport(
             documents=manifest["documents"],

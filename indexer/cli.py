@@ -13,6 +13,8 @@ from indexer.build import BuildError, BuildReport, rebuild, update
 from indexer.corpus import (
     CorpusError,
     corpus_files,
+    decode_file,
+    read_bytes,
     read_corpus,
     read_document,
     read_text,
@@ -138,7 +140,8 @@ def _audit(path: Path, corpus: Path) -> dict:
     """One document's line of the audit: its article count and warnings."""
     source = source_name(path, corpus)
     try:
-        articles, findings = read_document(read_text(path), source)
+        decoded = decode_file(read_bytes(path), path.name)
+        articles, findings = read_document(decoded.text, source, decoded.notes)
     except CorpusError as exc:
         warning = {"line": 0, "kind": "unreadable", "message": str(exc)}
         return {"source": source, "articles": 0, "warnings": [warning], "readable": False}
@@ -165,10 +168,13 @@ def _print_evidence(path: Path) -> None:
 @click.option("--evidence", is_flag=True, help="Show the evidence behind each headline.")
 def check_command(corpus: Path, as_json: bool, evidence: bool) -> None:
     """Audit how the corpus splits into articles, before a rebuild (warnings are not errors)."""
+    links: list[str] = []
     try:
-        paths = corpus_files(corpus)
+        paths = corpus_files(corpus, links)
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from exc
+    for message in links:
+        click.echo(f"warning: skipped {message}", err=True)
     if not paths:
         raise click.ClickException(f"{corpus}: no *.txt documents found")
     rows = []

@@ -34,10 +34,12 @@ from search.snippets import highlight, snippet
 from search.stemfiles import load_stems
 from search.store import (
     INDEX_NAME,
+    IndexDamagedError,
     IndexIncompatibleError,
     check_compatible,
     current_build,
     read_manifest,
+    verify,
 )
 
 # Below this many complete matches a misspelt word earns a "did you mean" suggestion.
@@ -185,6 +187,7 @@ class SearchEngine:
         self._local = threading.local()
         self._views: dict[Path, IndexView] = {}
         self._views_lock = threading.Lock()
+        self._damaged: dict[Path, str] = {}
 
     # -- index access -------------------------------------------------------------------
     def _searcher(self):
@@ -196,9 +199,15 @@ class SearchEngine:
         build = current_build(self.index_path)
         if build is None or not whoosh_index.exists_in(str(build), indexname=INDEX_NAME):
             raise IndexUnavailableError(f"no index at {self.index_path}")
+        if build in self._damaged:
+            build = self._last_good(build)
         state = getattr(self._local, "state", None)
         if state is None or state[0] != build:
-            view = self._view(build)
+            try:
+                view = self._view(build)
+            except IndexDamagedError as exc:
+                self._damaged[build] = str(exc)
+                return self._state()
             if state is not None:
                 self._leave(state)
             searcher = view.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
@@ -215,12 +224,26 @@ class SearchEngine:
             if view.users == 0 and view.retired:
                 view.close()
 
+    def _last_good(self, damaged: Path) -> Path:
+        """The build this process served before a damaged one was switched in."""
+        with self._views_lock:
+            good = [b for b in self._views if b not in self._damaged]
+        if not good:
+            raise IndexUnavailableError(self._damaged[damaged])
+        return good[-1]
+
+    def damaged(self) -> dict[str, str]:
+        """Builds refused as damaged in this process (name -> reason)."""
+        return {b.name: reason for b, reason in self._damaged.items()}
+
     def _view(self, build: Path) -> IndexView:
         """The build's posting arrays and columns, one per process, shared by threads."""
         with self._views_lock:
             view = self._views.get(build)
             if view is None:
-                check_compatible(read_manifest(build))
+                manifest = read_manifest(build)
+                check_compatible(manifest)
+                verify(build, manifest)  # a damaged build is refused; the last good one serves
                 load_stems(build)  # the corpus's unknown words then never wait for the table
                 ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)

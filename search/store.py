@@ -13,6 +13,7 @@ search engine reads through it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,6 +39,10 @@ class IndexLockedError(Exception):
 
 class IndexIncompatibleError(RuntimeError):
     """The index was built by another analyzer; its terms do not match this one's."""
+
+
+class IndexDamagedError(RuntimeError):
+    """A build's files do not match the checksums its manifest recorded."""
 
 
 def builds_dir(index: Path) -> Path:
@@ -127,9 +132,54 @@ def rebuild_lock(index: Path) -> Iterator[None]:
         lock.release()
 
 
-def write_manifest(build: Path, manifest: dict) -> dict:
-    """Write a build's manifest, stamped with the format and the analyzer that built it."""
-    manifest = {"format": MANIFEST_FORMAT, "analyzer": analyzer_identity(), **manifest}
+def _sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
+    """Size and SHA-1 of every file of a build (but the manifest). Files named in ``known``
+    with the same size are taken from it: segments are never rewritten, only hard-linked."""
+    known = known or {}
+    out = {}
+    for path in sorted(build.iterdir()):
+        if not path.is_file() or path.name == MANIFEST:
+            continue
+        size = path.stat().st_size
+        entry = known.get(path.name)
+        out[path.name] = (
+            entry if entry and entry["size"] == size else {"size": size, "sha1": _sha1(path)}
+        )
+    return out
+
+
+def verify(build: Path, manifest: dict | None) -> None:
+    """Check a build's files against its manifest's checksums; raise IndexDamagedError."""
+    recorded = (manifest or {}).get("checksums")
+    if recorded is None:
+        return  # built before checksums were recorded
+    for name, entry in recorded.items():
+        path = build / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise IndexDamagedError(f"{build.name}: {name} is missing") from None
+        if size != entry["size"] or _sha1(path) != entry["sha1"]:
+            raise IndexDamagedError(f"{build.name}: {name} is damaged (checksum differs)")
+
+
+def write_manifest(build: Path, manifest: dict, known_checksums: dict | None = None) -> dict:
+    """Write a build's manifest, stamped with the format and the analyzer that built it and
+    the checksums of its files."""
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "analyzer": analyzer_identity(),
+        **manifest,
+        "checksums": checksums(build, known_checksums),
+    }
     (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 

@@ -13,6 +13,7 @@ from search.morphology import configure
 from search.settings import Settings
 
 STATIC_MAX_AGE = 7 * 24 * 3600
+CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 # Flask-style config keys tests and embedders may pass, and the settings they set.
 CONFIG_KEYS = {"INDEX_DIR": "index_dir", "PER_PAGE": "per_page", "CORS_ORIGINS": "cors_origins"}
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app = Flask(__name__)
     app.config.update(config)
     app.config["PER_PAGE"] = settings.per_page
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # the service takes no uploads
     app.extensions["settings"] = settings
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -57,6 +59,15 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     @app.context_processor
     def static_url():
         return {"static_url": static}
+
+    @app.after_request
+    def security_headers(response):
+        # Everything the pages use comes from this origin; nothing may frame them.
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
 
     from web import api, errors, views
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from search.engine import IndexUnavailableError
 from search.request import MAX_QUERY_CHARS, Filters, QueryError, SearchRequest, normalize_query
@@ -82,13 +82,26 @@ def article(article_id: str):
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and readiness: 200 with the index's size; 503 JSON while there is no usable
-    index (none yet, or one built with another analyzer)."""
+    """Readiness: 200 when a search runs on the index (``degraded`` when a damaged new build
+    was refused and the previous one serves); 503 JSON when there is no usable index."""
     try:
         articles = offload(engine().doc_count)
-    except IndexUnavailableError:
-        return jsonify({"status": "unavailable", "articles": 0}), 503
+        offload(engine().search, "pomoc", per_page=1, snippets=False)  # reads postings
+    except IndexUnavailableError as exc:
+        body = {"status": "unavailable", "articles": 0, "message": str(exc)}
+        return jsonify(body), 503
     except IndexIncompatibleError as exc:
         return jsonify({"status": "incompatible", "articles": 0, "message": str(exc)}), 503
-    manifest = engine().manifest()
-    return jsonify({"status": "ok", "articles": articles, "built_at": manifest.get("built_at")})
+    except Exception as exc:  # a damaged index that passed its checksums: still unhealthy
+        current_app.logger.exception("health check failed")
+        body = {"status": "error", "articles": 0, "message": type(exc).__name__}
+        return jsonify(body), 503
+    damaged = engine().damaged()
+    body = {
+        "status": "degraded" if damaged else "ok",
+        "articles": articles,
+        "built_at": engine().manifest().get("built_at"),
+    }
+    if damaged:
+        body["damaged_builds"] = damaged
+    return jsonify(body)

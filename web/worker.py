@@ -9,11 +9,26 @@ thread-local searchers stay native.
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 
 from gevent import monkey
+from gunicorn import util as gunicorn_util
 from gunicorn.workers.ggevent import GeventWorker
+
+
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's answer to a request it cannot parse (414, 431, 400…), in the API's one
+    error shape instead of gunicorn's HTML page."""
+    code = reason.lower().replace(" ", "_")
+    body = json.dumps({"error": {"status": status_int, "code": code, "message": mesg[:300]}})
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn_util.write_nonblock(sock, (head + body).encode("latin1"))
 
 
 class SearchWorker(GeventWorker):
@@ -37,4 +52,5 @@ class SearchWorker(GeventWorker):
         pool = gevent.get_hub().threadpool
         pool.maxsize = max(1, self.cfg.threads)
         use_thread_pool(pool)
+        gunicorn_util.write_error = write_json_error  # read by Worker.handle_error
         super().init_process()

@@ -65,7 +65,7 @@ def server(index: Path, workers: int = 2):
             raise RuntimeError("server did not start")
         for _ in range(20):  # warm up: dictionaries, columns, caches
             requests.get(f"{base}/api/search", params={"q": CHEAP}, timeout=10)
-        yield base, port
+        yield base, port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -107,7 +107,7 @@ def main() -> None:
 @click.option("--seconds", default=20, show_default=True)
 def slow_clients(index: Path, clients: int, seconds: int) -> None:
     """Connections that send their request one byte per second, against normal requests."""
-    with server(index) as (base, port):
+    with server(index) as (base, port, _):
         before = cheap_latencies(base, 5)
         stop = threading.Event()
 
@@ -140,7 +140,7 @@ def slow_clients(index: Path, clients: int, seconds: int) -> None:
 @click.option("--seconds", default=20, show_default=True)
 def hostile_queries(index: Path, concurrent: int, seconds: int) -> None:
     """Eight clients sending the costliest queries allowed, against a cheap query."""
-    with server(index) as (base, _):
+    with server(index) as (base, _, _):
         alone = {q[:40]: timed_get(base, q) for q in HOSTILE}
         before = cheap_latencies(base, 5)
         stop = threading.Event()
@@ -166,6 +166,45 @@ def hostile_queries(index: Path, concurrent: int, seconds: int) -> None:
         "hostile": summary(hostile_times) | {"statuses": statuses},
     }
     click.echo(json.dumps(result, indent=1, ensure_ascii=False))
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    import psutil
+
+    return [round(c.memory_info().rss / 1e6, 1) for c in psutil.Process(master_pid).children()]
+
+
+@main.command("memory")
+@click.option("--index", type=click.Path(path_type=Path), required=True)
+@click.option("--corpus", type=click.Path(path_type=Path), required=True)
+@click.option("--queries", default=100_000, show_default=True)
+def memory(index: Path, corpus: Path, queries: int) -> None:
+    """Per-worker memory after many varied queries (corpus words, invented words, typos)."""
+    import re as regex
+
+    words = sorted({w for p in sorted(corpus.glob("*.txt"))[:300]
+                    for w in regex.findall(r"\w{4,}", p.read_text("utf-8"))})  # fmt: skip
+    rng = random.Random(11)
+    letters = "abcdefghijklmnoprstuwyząćęłńóśźż"
+
+    def query() -> str:
+        picked = [rng.choice(words) for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.3:  # an unknown word: names, typos
+            picked.append("".join(rng.choice(letters) for _ in range(rng.randint(5, 14))))
+        return " ".join(picked)
+
+    with server(index, workers=1) as (base, _, master):
+        start = worker_rss_mb(master)
+        session = requests.Session()
+        rss = {}
+        with ThreadPoolExecutor(4) as pool:
+            for done in range(0, queries, 10_000):
+                batch = [query() for _ in range(min(10_000, queries - done))]
+                list(pool.map(lambda q: session.get(f"{base}/api/search", params={"q": q},
+                                                    timeout=30), batch))  # fmt: skip
+                rss[done + len(batch)] = worker_rss_mb(master)
+    click.echo(json.dumps({"after_start_mb": start, "after_queries_mb": rss}, indent=1))
 
 
 @main.command("huge-article")
@@ -199,7 +238,7 @@ def huge_article(work: Path, megabytes: int) -> None:
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     result = {"rebuild_s": round(time.perf_counter() - started, 1), "rebuild_output": build.stdout}
-    with server(index) as (base, _):
+    with server(index) as (base, _, _):
         queries = {"Krakowie": {}, "pomoc rodzina dzieci seniorzy": {"per_page": 50}}
         for q, extra in queries.items():
             times = []

@@ -160,8 +160,13 @@ def _date_findings(doc: ParsedDocument, dates: list[str | None]) -> list[Finding
 
 
 def find_problems(doc: ParsedDocument, dates: list[str | None]) -> list[Finding]:
-    """Every warning about a parsed document, in line order."""
+    """Every warning about a parsed document, in line order (an article cut into parts is
+    judged by its first part)."""
     if not doc.articles:
         return [Finding(1, "no_articles", "no article found in the document")]
+    firsts = [i for i, a in enumerate(doc.articles) if a.part == 1]
+    doc = ParsedDocument(doc.institution, [doc.articles[i] for i in firsts], doc.has_preamble,
+                         doc.near_misses)  # fmt: skip
+    dates = [dates[i] for i in firsts]
     found = _length_findings(doc) + _evidence_findings(doc) + _date_findings(doc, dates)
     return sorted(found, key=lambda f: (f.line, f.kind))

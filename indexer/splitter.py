@@ -50,6 +50,7 @@ class RawArticle:
     line: int = 0  # 1-based line of the headline in the file (0: text before any headline)
     probability: float = 1.0  # the model's belief that the headline opens an article
     parts: int = 1  # an article too long for one was cut into this many (see _cap)
+    part: int = 1  # which of them this is
 
     @property
     def body(self) -> str:
@@ -316,7 +317,7 @@ def _cap(article: RawArticle) -> list[RawArticle]:
     out = []
     for n, paragraphs in enumerate(parts, start=1):
         title = article.title if n == 1 else f"{article.title} (część {n})"
-        out.append(RawArticle(title, paragraphs, article.line, article.probability))
+        out.append(RawArticle(title, paragraphs, article.line, article.probability, part=n))
     out[0].parts = len(parts)
     return out
 

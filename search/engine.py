@@ -26,6 +26,7 @@ from search.query import FIELDS, ParsedQuery, parse
 from search.request import (
     MAX_QUERY_CHARS,
     Filters,
+    PageOutOfRange,
     SearchRequest,
     check,
     normalize_query,
@@ -67,6 +68,7 @@ class Hit:
     source: str
     score: float
     snippet: str
+    title_html: str = ""  # the title escaped, query words in <mark>
 
 
 @dataclass
@@ -332,6 +334,7 @@ class SearchEngine:
         snippets: bool = True,
         filters: Filters | None = None,
         deadline: Deadline | None = None,
+        correct: bool = True,
     ) -> SearchResult:
         """Return the page of ranked, highlighted hits for a query string.
 
@@ -348,11 +351,13 @@ class SearchEngine:
         corrected = False
         if run.total_all < FEW_RESULTS and run.ctx.short:
             suggestion = self.suggest(state, parsed)
-        if suggestion and run.total_all == 0:
+        if suggestion and run.total_all == 0 and correct:
             # Nothing has all the words: show the corrected query's results if it does better.
             retry = self._run(state, parse(suggestion), page, per_page, filters, deadline)
             if retry.total_all > 0 or (retry.total and not run.total):
                 run, corrected = retry, True
+        if page > 1 and (page - 1) * per_page >= run.total:
+            raise PageOutOfRange(page, max(1, -(-run.total // per_page)))
         result = SearchResult(
             query=text,
             total=run.total,
@@ -377,6 +382,7 @@ class SearchEngine:
                     source=stored["source"],
                     score=round(float(score), 4),
                     snippet=str(snippet(stored["body"], run.terms)) if snippets else "",
+                    title_html=str(highlight(stored["title"], run.terms)) if snippets else "",
                 )
             )
         result.seconds = time.perf_counter() - started

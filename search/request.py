@@ -28,6 +28,15 @@ class QueryError(ValueError):
         self.parameter = parameter
 
 
+class PageOutOfRange(QueryError):
+    """A page past the last page of the results (answered 404, with a link to the last)."""
+
+    def __init__(self, page: int, last: int):
+        super().__init__(f"Page {page} is past the last page of the results ({last}).", "page")
+        self.page = page
+        self.last = last
+
+
 @dataclass(frozen=True)
 class Filters:
     """Narrowing and ordering of a result list; all optional."""
@@ -45,6 +54,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     filters: Filters = Filters()
+    correct: bool = True  # may a misspelt query be replaced by its correction
 
     def url_args(self, default_per_page: int, **changes) -> dict:
         """The request as query-string arguments (defaults left out), with changes."""
@@ -55,6 +65,7 @@ class SearchRequest:
             "sort": self.filters.sort if self.filters.sort != "relevance" else None,
             "page": self.page if self.page != 1 else None,
             "per_page": self.per_page if self.per_page != default_per_page else None,
+            "correct": None if self.correct else "0",
         }
         args.update(changes)
         return {k: v for k, v in args.items() if v is not None and v != ""}
@@ -107,6 +118,7 @@ def check(req: SearchRequest, required: bool = True) -> SearchRequest:
         check_page(req.page),
         check_per_page(req.per_page),
         check_filters(req.filters),
+        req.correct,
     )
 
 
@@ -126,10 +138,14 @@ def parse_request(
     """Build and check a request from query-string arguments."""
     source = (args.get("source") or "").strip() or None
     filters = Filters(_int(args, "year", None), source, args.get("sort") or "relevance")
+    correct = args.get("correct") or "1"
+    if correct not in ("0", "1"):
+        raise QueryError("Parameter 'correct' must be 0 or 1.", "correct")
     req = SearchRequest(
         args.get("q") or "",
         _int(args, "page", 1),
         _int(args, "per_page", default_per_page),
         filters,
+        correct == "1",
     )
     return check(req, required)

@@ -45,6 +45,7 @@ def result_json(result: SearchResult, req: SearchRequest, default_per_page: int)
             {
                 "id": hit.id,
                 "title": hit.title,
+                "title_html": hit.title_html,
                 "date": hit.date,
                 "source": hit.source,
                 "url": article_path(hit.id, shown),

@@ -30,7 +30,7 @@ def test_search_bezdomnosc_returns_homelessness_articles(client):
         "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej",
     } <= titles
     first = data["results"][0]
-    assert set(first) == {"id", "title", "date", "source", "url", "score", "snippet"}
+    assert set(first) == {"id", "title", "title_html", "date", "source", "url", "score", "snippet"}
     assert "<mark>" in first["snippet"]
     assert first["url"].startswith(f"/article/{first['id']}")
 
@@ -186,7 +186,7 @@ def test_openapi_document(client):
     assert doc["openapi"].startswith("3.")
     assert {"/api/search", "/api/articles/{article_id}"} <= set(doc["paths"])
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "year", "source", "sort"}
+    assert names == {"q", "page", "per_page", "year", "source", "sort", "correct"}
 
 
 def test_static_files_are_cacheable(client):

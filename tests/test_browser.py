@@ -124,6 +124,13 @@ def test_paging_through_results(page, base):
     shot(page, "results-paging")
 
 
+def datetimes(page) -> list[str]:
+    """The machine-readable dates of the results (the text is in Polish words)."""
+    return page.locator("ol.results time").evaluate_all(
+        "els => els.map(e => e.getAttribute('datetime'))"
+    )
+
+
 def test_year_filter_and_date_sort(page, base):
     page.goto(base + "/?q=wizyta")
     years = page.get_by_role("navigation", name="Rok")
@@ -134,9 +141,10 @@ def test_year_filter_and_date_sort(page, base):
         link.click()
     assert query_args(page)["year"] == year
     expect(years.locator("[aria-current=true]")).to_contain_text(year)
-    dates = page.locator("ol.results time").all_inner_texts()
+    dates = datetimes(page)
     assert len(dates) == min(int(count), 10) and all(d.startswith(year) for d in dates)
-    expect(page.locator(".summary strong")).to_have_text(count)
+    assert all(t.endswith(year) for t in page.locator("ol.results time").all_inner_texts())
+    expect(page.locator(".summary strong")).to_have_text(re.compile(rf"^{count} artykuł"))
     shot(page, "results-year-filter")
 
     page.goto(base + "/?q=wizyta")
@@ -144,7 +152,7 @@ def test_year_filter_and_date_sort(page, base):
     with page.expect_navigation():
         page.get_by_role("button", name="Sortuj").click()
     assert query_args(page)["sort"] == "newest"
-    dates = [d for d in page.locator("ol.results time").all_inner_texts() if d[:4].isdigit()]
+    dates = [d for d in datetimes(page) if d[:4].isdigit()]
     assert dates == sorted(dates, reverse=True) and len(dates) >= 5
 
 
@@ -180,11 +188,14 @@ def test_no_results_page_gives_tips(page, base):
 def test_did_you_mean(page, base):
     search_with_keyboard(page, base, "Brukseal")
     notice = page.locator(".notice")
-    expect(notice).to_contain_text("Czy chodziło Ci o")
-    with page.expect_navigation():
-        notice.get_by_role("link", name="Bruksela").click()
-    assert query_args(page)["q"] == "Bruksela"
+    expect(notice).to_contain_text("Pokazano wyniki dla: Bruksela")
     expect(page.locator("ol.results h2").first).to_have_text("Wizyta w Brukseli")
+    href = page.locator("ol.results h2 a").first.get_attribute("href")
+    assert "q=Bruksela" in href  # the article highlights what was actually searched
+    with page.expect_navigation():
+        notice.get_by_role("link", name="Brukseal").click()
+    assert query_args(page)["correct"] == "0"
+    expect(page.locator(".notice")).to_contain_text("Czy chodziło Ci o")
     shot(page, "did-you-mean")
 
 

@@ -11,6 +11,7 @@ from flask_cors import CORS
 from search.engine import SearchEngine
 from search.morphology import configure
 from search.settings import Settings
+from web.format import plural, polish_date
 
 STATIC_MAX_AGE = 7 * 24 * 3600
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -59,6 +60,9 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     @app.context_processor
     def static_url():
         return {"static_url": static}
+
+    app.jinja_env.filters["polish_date"] = polish_date
+    app.jinja_env.globals["plural"] = plural
 
     @app.after_request
     def security_headers(response):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from search.budget import SearchTimeout
 from search.engine import IndexUnavailableError
-from search.request import QueryError
+from search.request import PageOutOfRange, QueryError
 from search.store import IndexIncompatibleError
 
 MESSAGES_PL = {
@@ -39,6 +39,21 @@ def _respond(status: int, code: str, message: str, parameter: str | None = None)
 
 
 def init_app(app) -> None:
+    @app.errorhandler(PageOutOfRange)
+    def past_the_end(exc: PageOutOfRange):
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        if exc.last > 1:
+            args["page"] = exc.last
+        if request.path.startswith("/api/"):
+            response = jsonify(error_body(404, "page_out_of_range", exc.message, "page"))
+            response.status_code = 404
+            response.headers["Link"] = f'<{url_for("api.search", **args)}>; rel="last"'
+            return response
+        last = url_for("views.index", **args)
+        text = f"Nie ma strony {exc.page}: wyniki kończą się na stronie {exc.last}."
+        return render_template("error.html", status=404, message=text, link=last,
+                               link_label="Przejdź do ostatniej strony wyników"), 404  # fmt: skip
+
     @app.errorhandler(QueryError)
     def bad_query(exc: QueryError):
         code = "invalid_parameter" if exc.parameter else "invalid_query"

@@ -43,11 +43,15 @@ FACET = {
 
 HIT = {
     "type": "object",
-    "required": ["id", "title", "date", "source", "url", "score", "snippet"],
+    "required": ["id", "title", "title_html", "date", "source", "url", "score", "snippet"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
+        "title_html": {
+            "type": "string",
+            "description": "The title HTML-escaped, matched words in <mark> elements.",
+        },
         "date": _nullable(
             {"type": "string", "description": "ISO 8601, possibly partial: 2007-04, --10-11."}
         ),
@@ -202,6 +206,12 @@ def openapi_document() -> dict:
                             {"type": "string", "enum": list(SORTS), "default": "relevance"},
                             "Order: relevance, or by date (newest / oldest; undated last).",
                         ),
+                        _param(
+                            "correct",
+                            {"type": "string", "enum": ["0", "1"], "default": "1"},
+                            "1: a misspelt query with no results is replaced by its correction "
+                            "(`corrected` says so); 0: search exactly what was typed.",
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -213,7 +223,8 @@ def openapi_document() -> dict:
                             },
                         },
                         "400": _error("A parameter is missing or invalid."),
-                        "503": _error("The index is not built yet."),
+                        "404": _error("The page is past the last page of the results."),
+                        "503": _error("The index is not ready, or the search ran out of time."),
                     },
                 }
             },

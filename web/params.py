@@ -40,6 +40,7 @@ def offload_search(req: SearchRequest):
     search = engine().search
     args = (req.q,)
     kwargs = {"page": req.page, "per_page": req.per_page, "filters": req.filters}
+    kwargs["correct"] = req.correct
     if _heavy_gate is None or not engine().is_heavy(req.q):
         return offload(search, *args, **kwargs)
     budget = current_app.extensions["settings"].search_budget_s

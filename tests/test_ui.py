@@ -1,0 +1,70 @@
+"""What a resident sees: Polish dates and plurals, title highlights, honest paging, did-you-mean."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from web.format import plural, polish_date
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.mark.parametrize(
+    ("iso", "text"),
+    [("2007-12-12", "12 grudnia 2007"), ("2015-03", "marzec 2015"), ("--10-11", "11 października"),
+     ("2007", "2007"), (None, ""), ("bad", "bad")],
+)  # fmt: skip
+def test_polish_dates(iso, text):
+    assert polish_date(iso) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(1, "1 wynik"), (2, "2 wyniki"), (5, "5 wyników"), (12, "12 wyników"), (22, "22 wyniki"),
+     (0, "0 wyników"), (101, "101 wyników")],
+)  # fmt: skip
+def test_polish_plurals(count, text):
+    assert plural(count, "wynik", "wyniki", "wyników") == text
+
+
+def test_results_show_polish_dates_and_counts(client):
+    page = soup(client.get("/", query_string={"q": "bezdomność"}))
+    assert page.select_one(".summary strong").get_text() == "2 artykuły"
+    times = page.select("ol.results time")
+    assert {t["datetime"] for t in times} >= {"2007-12-12"}
+    assert "12 grudnia 2007" in [t.get_text() for t in times]
+
+
+def test_titles_are_highlighted(client):
+    data = client.get("/api/search", query_string={"q": "Bruksela"}).get_json()
+    assert data["results"][0]["title_html"] == "Wizyta w <mark>Brukseli</mark>"
+    page = soup(client.get("/", query_string={"q": "Bruksela"}))
+    assert page.select_one("ol.results h2 a mark").get_text() == "Brukseli"
+
+
+def test_page_past_the_end_is_404_with_a_link_to_the_last(client):
+    response = client.get("/", query_string={"q": "wizyta", "page": "99"})
+    assert response.status_code == 404
+    page = soup(response)
+    link = page.find("a", string="Przejdź do ostatniej strony wyników")
+    assert link and "page=2" in link["href"] and "q=wizyta" in link["href"]
+    api = client.get("/api/search", query_string={"q": "wizyta", "page": "99"})
+    assert api.status_code == 404
+    assert api.get_json()["error"]["code"] == "page_out_of_range"
+    assert "page=2" in api.headers["Link"]
+    assert client.get("/api/search", query_string={"q": "zzyzxqwv", "page": "2"}).status_code == 404
+
+
+def test_correction_can_be_declined(client):
+    corrected = client.get("/api/search", query_string={"q": "Brukseal"}).get_json()
+    assert corrected["corrected"] and corrected["suggestion"] == "Bruksela"
+    assert "q=Bruksela" in corrected["results"][0]["url"]
+    exact = client.get("/api/search", query_string={"q": "Brukseal", "correct": "0"}).get_json()
+    assert not exact["corrected"] and exact["suggestion"] == "Bruksela"
+    page = soup(client.get("/", query_string={"q": "Brukseal"}))
+    notice = page.select_one(".notice").get_text(" ", strip=True)
+    assert "Pokazano wyniki dla: Bruksela" in notice and "Brak wyników" not in notice
+    assert "correct=0" in page.select_one(".notice a")["href"]

@@ -102,7 +102,7 @@ def test_search_with_keyboard_shows_highlighted_results(page, base):
     assert marks.count() >= 2
     texts = {t.lower() for t in marks.all_inner_texts()}
     assert any(t.startswith("bezdomn") and t != "bezdomność" for t in texts), texts
-    expect(page.locator(".summary")).to_contain_text("Czas:")
+    expect(page.locator(".summary")).to_contain_text("2 artykuły")
     shot(page, "results-bezdomnosc")
 
 

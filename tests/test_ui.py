@@ -68,3 +68,50 @@ def test_correction_can_be_declined(client):
     notice = page.select_one(".notice").get_text(" ", strip=True)
     assert "Pokazano wyniki dla: Bruksela" in notice and "Brak wyników" not in notice
     assert "correct=0" in page.select_one(".notice a")["href"]
+
+
+def test_atom_feed_of_a_query(client):
+    from xml.etree import ElementTree
+
+    response = client.get("/feed.atom", query_string={"q": "wizyta"})
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ElementTree.fromstring(response.data)
+    entries = root.findall("a:entry", ns)
+    assert 10 <= len(entries) <= 20
+    updated = [e.find("a:updated", ns).text for e in entries]
+    assert updated == sorted(updated, reverse=True)  # newest first
+    assert all(e.find("a:link", ns).get("href").startswith("http://localhost/article/")
+               for e in entries)  # fmt: skip
+    page = soup(client.get("/", query_string={"q": "wizyta"}))
+    assert page.find("link", rel="alternate", type="application/atom+xml")["href"].startswith(
+        "/feed.atom?q=wizyta"
+    )
+    assert client.get("/feed.atom").status_code == 400
+
+
+def test_opensearch_robots_favicon(client):
+    page = soup(client.get("/"))
+    href = page.find("link", rel="search")["href"]
+    xml = client.get(href)
+    assert xml.mimetype == "application/opensearchdescription+xml"
+    assert b"/?q={searchTerms}" in xml.data
+    with client.get("/robots.txt") as robots:
+        assert b"Disallow: /api/" in robots.data
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+
+
+def test_html_is_compressed_and_cacheable(client):
+    response = client.get("/", query_string={"q": "wizyta"}, headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    etag = response.headers["ETag"]
+    again = client.get("/", query_string={"q": "wizyta"},
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": etag})  # fmt: skip
+    assert again.status_code == 304
+
+
+def test_pages_stay_small(client):
+    for path in ["/", "/?q=wizyta", "/?q=bezdomność&sort=newest"]:
+        assert len(client.get(path).data) <= 30_000

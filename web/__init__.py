@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
+from flask_compress import Compress
 from flask_cors import CORS
 
 from search.engine import SearchEngine
@@ -14,6 +15,9 @@ from search.settings import Settings
 from web.format import plural, polish_date
 
 STATIC_MAX_AGE = 7 * 24 * 3600
+HTML_MAX_AGE = 60
+COMPRESSED = ["text/html", "text/css", "image/svg+xml", "application/atom+xml",
+              "application/opensearchdescription+xml"]  # fmt: skip
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 # Flask-style config keys tests and embedders may pass, and the settings they set.
 CONFIG_KEYS = {"INDEX_DIR": "index_dir", "PER_PAGE": "per_page", "CORS_ORIGINS": "cors_origins"}
@@ -64,6 +68,25 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.jinja_env.filters["polish_date"] = polish_date
     app.jinja_env.globals["plural"] = plural
 
+    # Pages, styles and feeds are compressed (gzip or brotli, as the client accepts); API
+    # answers are small and stay plain for the simplest clients.
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)
+    Compress(app)
+
+    @app.after_request
+    def cacheable_pages(response):
+        # HTML changes only with the index: let browsers revalidate cheaply.
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and response.mimetype == "text/html"
+        ):
+            response.cache_control.public = True
+            response.cache_control.max_age = HTML_MAX_AGE
+            response.add_etag(weak=True)
+            response.make_conditional(request)
+        return response
+
     @app.after_request
     def security_headers(response):
         # Everything the pages use comes from this origin; nothing may frame them.
@@ -73,9 +96,10 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    from web import api, errors, views
+    from web import api, errors, feeds, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
     errors.init_app(app)
     return app

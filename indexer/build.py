@@ -34,6 +34,7 @@ from indexer.corpus import (
     read_document,
     source_name,
 )
+from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.writer import segment_writer
 from search.morphology import warm_up
@@ -142,6 +143,8 @@ def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: O
             "mtime_ns": stat.st_mtime_ns,
             "articles": len(articles),
             "warnings": len(findings),
+            "institution": next((a.institution for a in articles if a.institution), None),
+            "years": sorted({int(a.date[:4]) for a in articles if a.date and a.date[:4].isdigit()}),
         }
         report["articles"] += len(articles)
         on_file(name, None)
@@ -263,9 +266,14 @@ def write_corpus_index(
 def _write_manifest(
     build: Path, corpus: Path, files: dict, skipped: list[str], known: dict | None = None
 ) -> dict:
+    entries, problem = read_sources(corpus)
+    if problem:
+        skipped = [*skipped, problem]
+    label_files(files, entries)
     return write_manifest(
         build,
         {
+            "sources": sources_fingerprint(corpus),
             "schema_version": SCHEMA_VERSION,
             "splitter": splitter_version(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -416,7 +424,8 @@ def update(corpus: Path, index: Path, on_file: OnFile | None = None, procs: int 
             return _rebuild(corpus, index, on_file, procs, started)
         files = _corpus_files(corpus, on_file)
         changed, deleted = _changed_files(corpus, files, manifest["files"])
-        if not changed and not deleted:
+        renamed = manifest.get("sources") != sources_fingerprint(corpus)
+        if not changed and not deleted and not renamed:
             return BuildReport(
                 documents=manifest["documents"],
                 articles=manifest["articles"],

@@ -102,7 +102,7 @@ def main(query, index, page, per_page, year, source, sort, stemmer_table, as_jso
     for n, hit in enumerate(result.hits, start=first):
         title = click.style(hit.title, bold=True) if color else hit.title
         click.echo(f"{n}. {title}", color=color)
-        click.echo(f"   {hit.date or 'bez daty'} · {hit.source} · id {hit.id}")
+        click.echo(f"   {hit.date or 'bez daty'} · {hit.source_label} · id {hit.id}")
         click.echo(f"   {terminal_text(hit.snippet, color)}\n", color=color)
 
 

@@ -69,6 +69,7 @@ class Hit:
     score: float
     snippet: str
     title_html: str = ""  # the title escaped, query words in <mark>
+    source_label: str = ""  # the document's readable name (corpus/sources.toml or derived)
 
 
 @dataclass
@@ -103,6 +104,7 @@ class SearchResult:
 class Facet:
     value: str  # year ("" when unknown) or source file name
     count: int
+    label: str = ""  # for sources: the document's readable name
 
 
 @dataclass
@@ -249,6 +251,10 @@ class SearchEngine:
                 load_stems(build)  # the corpus's unknown words then never wait for the table
                 ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+                view.sources = {
+                    name: {"label": meta.get("label") or name, "url": meta.get("url")}
+                    for name, meta in ((manifest or {}).get("files") or {}).items()
+                }
                 for old in self._views.values():
                     old.retired = True
                     if old.users == 0:
@@ -371,6 +377,9 @@ class SearchEngine:
             years=run.years,
             sources=run.sources,
         )
+        labels = state[2].sources
+        for facet in result.sources:
+            facet.label = labels.get(facet.value, {}).get("label") or facet.value
         for docnum, score in zip(run.hits, run.scores, strict=False):
             deadline.check()
             stored = searcher.stored_fields(docnum)
@@ -383,6 +392,7 @@ class SearchEngine:
                     score=round(float(score), 4),
                     snippet=str(snippet(stored["body"], run.terms)) if snippets else "",
                     title_html=str(highlight(stored["title"], run.terms)) if snippets else "",
+                    source_label=labels.get(stored["source"], {}).get("label") or stored["source"],
                 )
             )
         result.seconds = time.perf_counter() - started
@@ -417,15 +427,18 @@ class SearchEngine:
 
     def article(self, article_id: str, highlight_query: str | None = None) -> dict | None:
         """Return one article's stored fields (and highlighted body when a query is given)."""
-        searcher = self._searcher()
+        _, searcher, view = self._state()
         fields = searcher.document(id=article_id)
         if fields is None:
             return None
+        source = view.sources.get(fields["source"], {})
         article = {
             "id": fields["id"],
             "title": fields["title"],
             "date": fields.get("date") or None,
             "source": fields["source"],
+            "source_label": source.get("label") or fields["source"],
+            "source_url": source.get("url"),
             "institution": fields.get("institution") or None,
             "body": fields["body"],
         }

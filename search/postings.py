@@ -123,6 +123,7 @@ class IndexView:
         self._vocabulary = None
         self._vocabulary_lock = threading.Lock()
         self.users = 0  # threads searching this build (kept by the engine)
+        self.sources: dict[str, dict] = {}  # file -> readable name and address (manifest)
         self.retired = False  # a newer build was switched in
 
     def close(self) -> None:

@@ -48,6 +48,7 @@ def result_json(result: SearchResult, req: SearchRequest, default_per_page: int)
                 "title_html": hit.title_html,
                 "date": hit.date,
                 "source": hit.source,
+                "source_label": hit.source_label,
                 "url": article_path(hit.id, shown),
                 "score": hit.score,
                 "snippet": hit.snippet,
@@ -56,7 +57,9 @@ def result_json(result: SearchResult, req: SearchRequest, default_per_page: int)
         ],
         "facets": {
             "years": [{"value": f.value, "count": f.count} for f in result.years],
-            "sources": [{"value": f.value, "count": f.count} for f in result.sources],
+            "sources": [
+                {"value": f.value, "count": f.count, "label": f.label} for f in result.sources
+            ],
         },
         "suggestion": result.suggestion,
         "corrected": result.corrected,

@@ -25,7 +25,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def copy_corpus(target: Path, extra: list[Path] = ()) -> Path:
     target.mkdir(parents=True, exist_ok=True)
-    for path in sorted(SEEDS.glob("*.txt")):
+    for path in sorted(SEEDS.glob("*.txt")) + [SEEDS / "sources.toml"]:
         shutil.copy(path, target / path.name)
     for path in extra:
         shutil.copy(path, target / path.name)

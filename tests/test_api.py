@@ -30,7 +30,9 @@ def test_search_bezdomnosc_returns_homelessness_articles(client):
         "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej",
     } <= titles
     first = data["results"][0]
-    assert set(first) == {"id", "title", "title_html", "date", "source", "url", "score", "snippet"}
+    assert set(first) == {
+        "id", "title", "title_html", "date", "source", "source_label", "url", "score", "snippet"
+    }  # fmt: skip
     assert "<mark>" in first["snippet"]
     assert first["url"].startswith(f"/article/{first['id']}")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.request import QueryError
+from search.request import PageOutOfRange, QueryError
 
 BRIT = "Wizyta delegacji z Wielkiej Brytanii w Klubie Integracji Społecznej"
 FRANCE_STUDENTS = "Studenci z Francji w Miejskim Ośrodku Pomocy Społecznej"
@@ -128,8 +128,9 @@ def test_paging_is_consistent(engine):
     for page in range(1, 4):
         paged += titles(engine.search("Pomocy Społecznej", page=page, per_page=8))
     assert paged == full[: len(paged)]
-    past_end = engine.search("Pomocy Społecznej", page=99, per_page=10)
-    assert past_end.hits == [] and past_end.total == len(full)
+    with pytest.raises(PageOutOfRange) as past_end:
+        engine.search("Pomocy Społecznej", page=99, per_page=10)
+    assert past_end.value.last == -(-len(full) // 10)
 
 
 @pytest.mark.parametrize(

@@ -115,3 +115,27 @@ def test_html_is_compressed_and_cacheable(client):
 def test_pages_stay_small(client):
     for path in ["/", "/?q=wizyta", "/?q=bezdomność&sort=newest"]:
         assert len(client.get(path).data) <= 30_000
+
+
+def test_sources_have_readable_names_and_no_file_name_is_shown(client):
+    for path in ["/?q=wizyta", "/?q=wizyta&source=000_a8c119e7a8e6c506.txt"]:
+        text = soup(client.get(path)).get_text(" ")
+        assert ".txt" not in text
+        assert "Współpraca zagraniczna – aktualności 2007" in text
+    data = client.get("/api/search", query_string={"q": "bezdomność"}).get_json()
+    labels = {r["source"]: r["source_label"] for r in data["results"]}
+    assert labels["000_a8c119e7a8e6c506.txt"] == "Współpraca zagraniczna – aktualności 2007"
+    facets = {f["value"]: f["label"] for f in data["facets"]["sources"]}
+    assert facets["002_d7ee7b1e394258f0.txt"] == "Współpraca zagraniczna – aktualności 2015"
+
+
+def test_documents_without_an_entry_are_named_from_header_and_dates():
+    from indexer.sources import derived_name, label_files
+
+    files = {"a.txt": {"institution": "MOPS", "years": [2007, 2009]},
+             "b.txt": {"institution": "MOPS", "years": [2007, 2009]}, "c.txt": {}}  # fmt: skip
+    label_files(files, {"c.txt": {"name": "Nazwa", "url": "https://example.org/c"}})
+    assert files["a.txt"]["label"] == "MOPS – aktualności 2007–2009"
+    assert files["b.txt"]["label"] == "MOPS – aktualności 2007–2009 (2)"
+    assert files["c.txt"] == {"label": "Nazwa", "url": "https://example.org/c"}
+    assert derived_name(None, []) == "Archiwum BIP – aktualności"

@@ -34,6 +34,7 @@ def article(article_id: str):
             "title": found["title"],
             "date": found["date"],
             "source": found["source"],
+            "source_label": found["source_label"],
             "institution": found["institution"],
             "body": found["body"],
             "url": url_for("views.article", article_id=found["id"]),

@@ -38,12 +38,23 @@ FACET = {
     "properties": {
         "value": {"type": "string", "description": "Year ('' when unknown) or source file."},
         "count": {"type": "integer", "minimum": 1},
+        "label": {"type": "string", "description": "Sources: the document's readable name."},
     },
 }
 
 HIT = {
     "type": "object",
-    "required": ["id", "title", "title_html", "date", "source", "url", "score", "snippet"],
+    "required": [
+        "id",
+        "title",
+        "title_html",
+        "date",
+        "source",
+        "source_label",
+        "url",
+        "score",
+        "snippet",
+    ],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"},
@@ -56,6 +67,7 @@ HIT = {
             {"type": "string", "description": "ISO 8601, possibly partial: 2007-04, --10-11."}
         ),
         "source": {"type": "string", "description": "The archive file the article is from."},
+        "source_label": {"type": "string", "description": "That file's readable name."},
         "url": {"type": "string", "description": "The article's page in the web interface."},
         "score": {"type": "number"},
         "snippet": {
@@ -118,12 +130,13 @@ SEARCH_RESPONSE = {
 ARTICLE = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["id", "title", "date", "source", "institution", "body", "url"],
+    "required": ["id", "title", "date", "source", "source_label", "institution", "body", "url"],
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
         "date": _nullable({"type": "string"}),
         "source": {"type": "string"},
+        "source_label": {"type": "string"},
         "institution": _nullable({"type": "string"}),
         "body": {"type": "string", "description": "Plain text; blank lines between paragraphs."},
         "url": {"type": "string"},

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh import query as Q
 from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
@@ -17,6 +18,7 @@ from search.budget import NO_DEADLINE, Deadline
 from search.executor import NONE, Executor, Matches, difference
 from search.planner import (
     QueryContext,
+    QueryPlan,
     alternatives,
     build_query,
     is_heavy,
@@ -105,6 +107,11 @@ class Facet:
     value: str  # year ("" when unknown) or source file name
     count: int
     label: str = ""  # for sources: the document's readable name
+
+
+EVERYTHING = QueryPlan(
+    Q.Every(), None, frozenset(), QueryContext(short=True, typed_diacritics=False)
+)
 
 
 @dataclass
@@ -298,7 +305,7 @@ class SearchEngine:
     def _run(
         self,
         state,
-        parsed: ParsedQuery,
+        parsed: ParsedQuery | None,
         page: int,
         per_page: int,
         filters: Filters,
@@ -311,7 +318,7 @@ class SearchEngine:
         totals, facet counts and date order cover every match, not just the first page.
         """
         _, searcher, view = state
-        plan = build_query(searcher.reader(), parsed)
+        plan = build_query(searcher.reader(), parsed) if parsed is not None else EVERYTHING
         deadline.check()
         executor = Executor(view, searcher, deadline)
         complete = executor.run(plan.required)
@@ -350,7 +357,6 @@ class SearchEngine:
         req = check(SearchRequest(text, page, per_page, filters or Filters()))
         text, filters = req.q, req.filters
         state = self._state()
-        searcher = state[1]
         parsed = parse(text)
         run = self._run(state, parsed, page, per_page, filters, deadline)
         suggestion = None
@@ -377,12 +383,21 @@ class SearchEngine:
             years=run.years,
             sources=run.sources,
         )
-        labels = state[2].sources
+        self._fill(result, state, run, snippets, deadline)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    @staticmethod
+    def _fill(result: SearchResult, state, run: RunResult, snippets: bool, deadline=NO_DEADLINE):
+        """The page's hits: stored fields, readable source names, highlighted title and snippet."""
+        _, searcher, view = state
+        labels = view.sources
         for facet in result.sources:
             facet.label = labels.get(facet.value, {}).get("label") or facet.value
         for docnum, score in zip(run.hits, run.scores, strict=False):
             deadline.check()
             stored = searcher.stored_fields(docnum)
+            body = stored["body"]
             result.hits.append(
                 Hit(
                     id=stored["id"],
@@ -390,13 +405,11 @@ class SearchEngine:
                     date=stored.get("date") or None,
                     source=stored["source"],
                     score=round(float(score), 4),
-                    snippet=str(snippet(stored["body"], run.terms)) if snippets else "",
+                    snippet=str(snippet(body, run.terms)) if snippets else "",
                     title_html=str(highlight(stored["title"], run.terms)) if snippets else "",
                     source_label=labels.get(stored["source"], {}).get("label") or stored["source"],
                 )
             )
-        result.seconds = time.perf_counter() - started
-        return result
 
     def suggest(self, state, parsed: ParsedQuery) -> str | None:
         """A corrected query when some words are not in the index but close to words that are."""
@@ -419,6 +432,25 @@ class SearchEngine:
             return None
         # Whole words only: "Brukseal Brukseala" must not become "Bruksela Brukselaa".
         return WORD.sub(lambda m: replaced.get(m.group(), m.group()), parsed.display())
+
+    def latest(self, page: int = 1, per_page: int = 10, filters: Filters | None = None):
+        """Every article, newest first (or as ``filters`` sort them): browsing the archive."""
+        started = time.perf_counter()
+        filters = filters or Filters(sort="newest")
+        req = check(SearchRequest("", page, per_page, filters), required=False)
+        state = self._state()
+        run = self._run(
+            state, None, req.page, req.per_page, req.filters, Deadline.after(self.budget_s)
+        )
+        if page > 1 and (page - 1) * per_page >= run.total:
+            raise PageOutOfRange(page, max(1, -(-run.total // per_page)))
+        result = SearchResult(
+            "", run.total, page, per_page, total_all_words=run.total, filters=req.filters,
+            years=run.years, sources=run.sources,
+        )  # fmt: skip
+        self._fill(result, state, run, snippets=True)
+        result.seconds = time.perf_counter() - started
+        return result
 
     @staticmethod
     def is_heavy(text: str) -> bool:

@@ -65,11 +65,18 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture()
-def audit_page(browser):
+MODES = {
+    "light": {},
+    "dark": {"color_scheme": "dark"},
+    "phone": {"viewport": {"width": 360, "height": 800}, "is_mobile": True},
+}
+
+
+@pytest.fixture(params=sorted(MODES))
+def audit_page(browser, request):
     """A page whose Content-Security-Policy lets the test inject axe-core (the service's own
-    policy allows no script from elsewhere)."""
-    context, page = open_page(browser, bypass_csp=True)
+    policy allows no script from elsewhere), in light and dark mode and on a phone."""
+    context, page = open_page(browser, bypass_csp=True, **MODES[request.param])
     yield page
     assert page.errors == [], f"console errors: {page.errors}"
     context.close()

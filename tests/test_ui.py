@@ -139,3 +139,18 @@ def test_documents_without_an_entry_are_named_from_header_and_dates():
     assert files["b.txt"]["label"] == "MOPS – aktualności 2007–2009 (2)"
     assert files["c.txt"] == {"label": "Nazwa", "url": "https://example.org/c"}
     assert derived_name(None, []) == "Archiwum BIP – aktualności"
+
+
+def test_home_page_browses_the_archive_newest_first(client):
+    page = soup(client.get("/"))
+    times = [t["datetime"] for t in page.select("ol.results time")]
+    dated = [t for t in times if t[:4].isdigit()]
+    assert len(times) == 10 and dated == sorted(dated, reverse=True)
+    assert page.select_one(".summary strong").get_text() == "22 artykuły"  # seeds + hostile.txt
+    years = page.find("nav", attrs={"aria-labelledby": "years-heading"})
+    link = next(a for a in years.find_all("a") if a.get_text().startswith("2007"))
+    filtered = soup(client.get(link["href"]))
+    assert {t["datetime"][:4] for t in filtered.select("ol.results time")} == {"2007"}
+    second = soup(client.get("/?page=2"))
+    assert len(second.select("ol.results li.result")) == 10
+    assert client.get("/?page=4").status_code == 404

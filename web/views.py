@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from search.engine import IndexUnavailableError
@@ -33,6 +35,7 @@ def page_links(req: SearchRequest, pages: int, window: int = 2) -> list[dict]:
 
 SORT_LABELS = {"relevance": "trafności", "newest": "daty: od najnowszych",
                "oldest": "daty: od najstarszych"}  # fmt: skip
+BROWSE_SORT_LABELS = {k: v for k, v in SORT_LABELS.items() if k != "relevance"}
 MAX_SOURCES_SHOWN = 12
 
 
@@ -50,8 +53,12 @@ def index():
         q = normalize_query(request.args.get("q"))
         req = SearchRequest(q, 1, default_per_page(), Filters())
     if not req.q:
-        return render_template("search.html", q="", result=None)
-    result = offload_search(req)
+        # No query: browse the archive, newest first, with the same filters and paging.
+        sort = req.filters.sort if req.filters.sort != "relevance" else "newest"
+        req = SearchRequest("", req.page, req.per_page, replace(req.filters, sort=sort))
+        result = offload(engine().latest, req.page, req.per_page, req.filters)
+    else:
+        result = offload_search(req)
     data = result_json(result, req, default_per_page())
     return render_template(
         "search.html",
@@ -60,7 +67,7 @@ def index():
         result=data,
         links=page_links(req, data["pages"]),
         url_args=lambda **changes: req.url_args(default_per_page(), **changes),
-        sort_labels=SORT_LABELS,
+        sort_labels=SORT_LABELS if req.q else BROWSE_SORT_LABELS,
         max_sources=MAX_SOURCES_SHOWN,
     )
 

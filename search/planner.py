@@ -56,6 +56,7 @@ class QueryPlan:
     partial: Q.Query | None
     terms: frozenset[str]
     ctx: QueryContext
+    groups: tuple[tuple[str, Q.Query], ...] = ()  # (the words as typed, their query)
 
 
 def exists(reader, term: str, fields) -> bool:
@@ -187,10 +188,12 @@ def build_query(
     )
     terms: set[str] = set()
     groups = []
+    labels = []
     for group in parsed.groups:
         clauses = [q for c in group if (q := clause_query(reader, c, terms, ctx)) is not None]
         if clauses:
             groups.append(clauses[0] if len(clauses) == 1 else Q.Or(clauses))
+            labels.append(" OR ".join(c.display() for c in group))
     excluded = [q for c in parsed.excluded if (q := clause_query(reader, c, set(), ctx))]
     if not groups:
         required = Q.Every() if excluded else Q.NullQuery
@@ -202,4 +205,6 @@ def build_query(
     if excluded:
         required = Q.AndNot(required, Q.Or(excluded))
         partial = Q.AndNot(partial, Q.Or(excluded)) if partial is not None else None
-    return QueryPlan(required, partial, frozenset(terms), ctx)
+    return QueryPlan(
+        required, partial, frozenset(terms), ctx, tuple(zip(labels, groups, strict=True))
+    )

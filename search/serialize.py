@@ -52,6 +52,7 @@ def result_json(result: SearchResult, req: SearchRequest, default_per_page: int)
                 "url": article_path(hit.id, shown),
                 "score": hit.score,
                 "snippet": hit.snippet,
+                "missing": hit.missing,
             }
             for hit in result.hits
         ],

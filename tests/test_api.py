@@ -31,7 +31,8 @@ def test_search_bezdomnosc_returns_homelessness_articles(client):
     } <= titles
     first = data["results"][0]
     assert set(first) == {
-        "id", "title", "title_html", "date", "source", "source_label", "url", "score", "snippet"
+        "id", "title", "title_html", "date", "source", "source_label", "url", "score", "snippet",
+        "missing",
     }  # fmt: skip
     assert "<mark>" in first["snippet"]
     assert first["url"].startswith(f"/article/{first['id']}")

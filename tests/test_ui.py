@@ -154,3 +154,22 @@ def test_home_page_browses_the_archive_newest_first(client):
     second = soup(client.get("/?page=2"))
     assert len(second.select("ol.results li.result")) == 10
     assert client.get("/?page=4").status_code == 404
+
+
+def test_partial_matches_under_a_divider_say_what_they_lack(client):
+    data = client.get("/api/search", query_string={"q": "bezdomność Berlin", "per_page": 50})
+    results = data.get_json()["results"]
+    lacking = [r["missing"] for r in results]
+    assert lacking[0] == [] or all(m for m in lacking)  # complete matches first
+    assert any(m == ["Berlin"] for m in lacking) and any(m == ["bezdomność"] for m in lacking)
+    page = soup(client.get("/", query_string={"q": "bezdomność Berlin"}))
+    heading = page.find("h2", class_="partial-heading")
+    assert heading.get_text() == "Wyniki zawierające tylko część słów"
+    assert page.select("ol.partial p.missing")[0].get_text().startswith("Brak: ")
+    assert not page.select("ol.results:not(.partial) p.missing")
+
+
+def test_a_word_in_every_article_does_not_carry_a_result(client):
+    data = client.get("/api/search", query_string={"q": "pomoc dla bezdomnych", "per_page": 50})
+    results = data.get_json()["results"]
+    assert results and all("bezdomnych" not in r["missing"] for r in results)

@@ -74,6 +74,11 @@ HIT = {
             "type": "string",
             "description": "HTML-escaped passages; matched words in <mark> elements.",
         },
+        "missing": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The query's words this article lacks (empty: it has them all).",
+        },
     },
 }
 

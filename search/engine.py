@@ -52,6 +52,8 @@ FEW_RESULTS = 3
 SOURCE_FACET_LIMIT = 20
 WORD = re.compile(r"\w+")
 DEFAULT_BUDGET_S = 1.0
+RELATED_TERMS = 12  # the article's most distinctive words that find its related articles
+RELATED_SCAN_CHARS = 20_000
 # Partial matches of keyword queries must hold this share of the query's information (IDF).
 # Measured (python -m benchmarks.evaluate): seed-dev stays 1.000 up to 0.5; on PoQuAD A
 # (applied to its short questions) 0.1 keeps nDCG@10 0.785 and R@10 0.899 (0.898 without),
@@ -477,6 +479,45 @@ class SearchEngine:
             return None
         # Whole words only: "Brukseal Brukseala" must not become "Bruksela Brukselaa".
         return WORD.sub(lambda m: replaced.get(m.group(), m.group()), parsed.display())
+
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles sharing the most distinctive words (TF-IDF) of an article's title and text."""
+        state = self._state()
+        _, searcher, view = state
+        fields = searcher.document(id=article_id)
+        if fields is None:
+            return []
+        reader = searcher.reader()
+        n = max(1, reader.doc_count())
+        counts: dict[str, int] = {}
+        text = f"{fields['title']} {fields['title']} {fields['body'][:RELATED_SCAN_CHARS]}"
+        for word in analyze_text(text):
+            for term in word.terms:
+                counts[term] = counts.get(term, 0) + 1
+        weights = {}
+        for term, tf in counts.items():
+            df = reader.doc_frequency("body", term)
+            if 1 < df < n * 0.5:  # in other articles, but not in most
+                weights[term] = tf * np.log(n / df)
+        chosen = sorted(weights, key=lambda t: -weights[t])[:RELATED_TERMS]
+        if not chosen:
+            return []
+        query = Q.Or([Q.Term(f, t) for t in chosen for f in FIELDS])
+        deadline = Deadline.after(self.budget_s)
+        found = Executor(view, searcher, deadline).run(query)
+        own = searcher.document_number(id=article_id)
+        found = found.where(found.ids != own)
+        order = found.top(limit)
+        run = RunResult(found.ids[order].tolist(), found.scores[order].tolist(), len(found),
+                        len(found), frozenset(), EVERYTHING.ctx)  # fmt: skip
+        result = SearchResult("", len(found), 1, limit)
+        self._fill(result, state, run, snippets=False, deadline=deadline)
+        return result.hits
+
+    def source_label(self, source: str) -> str | None:
+        """The readable name of a corpus document, None when the index does not hold it."""
+        found = self._state()[2].sources.get(source)
+        return found["label"] if found else None
 
     def latest(self, page: int = 1, per_page: int = 10, filters: Filters | None = None):
         """Every article, newest first (or as ``filters`` sort them): browsing the archive."""

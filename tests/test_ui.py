@@ -173,3 +173,28 @@ def test_a_word_in_every_article_does_not_carry_a_result(client):
     data = client.get("/api/search", query_string={"q": "pomoc dla bezdomnych", "per_page": 50})
     results = data.get_json()["results"]
     assert results and all("bezdomnych" not in r["missing"] for r in results)
+
+
+def test_active_filters_are_chips_and_a_new_search_keeps_them(client):
+    page = soup(client.get("/", query_string={"q": "wizyta", "year": "2007",
+                                              "source": "000_a8c119e7a8e6c506.txt"}))  # fmt: skip
+    chips = page.select(".chips a.chip")
+    texts = [c.get_text(" ", strip=True) for c in chips]
+    assert texts[0].startswith("Rok: 2007")
+    assert texts[1].startswith("Dokument: Współpraca zagraniczna – aktualności 2007")
+    assert "year=" not in chips[0]["href"] and "source=" in chips[0]["href"]
+    clear = page.select_one(".chips a.clear")
+    assert "year=" not in clear["href"] and "source=" not in clear["href"]
+    form = page.select_one("form.search")
+    kept = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert kept == {"year": "2007", "source": "000_a8c119e7a8e6c506.txt"}
+
+
+def test_article_page_lists_related_articles(client, engine):
+    brussels = engine.search("Bruksela").hits[0]
+    page = soup(client.get(f"/article/{brussels.id}"))
+    related = [a.get_text() for a in page.select("aside.related li a")]
+    assert 1 <= len(related) <= 5
+    assert brussels.title not in related
+    # Foreign visits of the same working groups share distinctive words (SEEN, AQUA, EQUAL…).
+    assert any("Spotkanie" in t or "Wizyta" in t for t in related)

@@ -60,6 +60,7 @@ def index():
     else:
         result = offload_search(req)
     data = result_json(result, req, default_per_page())
+    chosen_source = req.filters.source and offload(engine().source_label, req.filters.source)
     return render_template(
         "search.html",
         q=req.q,
@@ -69,6 +70,7 @@ def index():
         url_args=lambda **changes: req.url_args(default_per_page(), **changes),
         sort_labels=SORT_LABELS if req.q else BROWSE_SORT_LABELS,
         max_sources=MAX_SOURCES_SHOWN,
+        chosen_source=chosen_source or "wybrany dokument",
     )
 
 
@@ -84,7 +86,8 @@ def article(article_id: str):
     if found is None:
         abort(404)
     back = url_for("views.index", **req.url_args(default_per_page())) if q else None
-    return render_template("article.html", article=found, q=q, back=back)
+    related = offload(engine().related, article_id)
+    return render_template("article.html", article=found, q=q, back=back, related=related)
 
 
 @bp.get("/healthz")

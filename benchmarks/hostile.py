@@ -168,11 +168,18 @@ def hostile_queries(index: Path, concurrent: int, seconds: int) -> None:
     click.echo(json.dumps(result, indent=1, ensure_ascii=False))
 
 
-def worker_rss_mb(master_pid: int) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), in MB."""
+def worker_rss_mb(master_pid: int) -> list[dict]:
+    """Memory of each gunicorn worker (the master's children), in MB: resident (with pages
+    shared with the master and mapped index files), proportional, and private (USS)."""
     import psutil
 
-    return [round(c.memory_info().rss / 1e6, 1) for c in psutil.Process(master_pid).children()]
+    out = []
+    for child in psutil.Process(master_pid).children():
+        m = child.memory_full_info()
+        out.append(
+            {"rss": round(m.rss / 1e6), "pss": round(m.pss / 1e6), "uss": round(m.uss / 1e6)}
+        )
+    return out
 
 
 @main.command("memory")

@@ -32,8 +32,8 @@ _table = "default"  # the stemmer's table: set once per process by configure()
 
 # Per-process memo sizes, in entries (a word and its few terms: ~0.3 KB each). A worker's
 # caches stay under ~150 MB whatever the queries; see docs/architecture.md.
-CACHE_WORDS = 100_000
-CACHE_SMALL = 50_000
+CACHE_WORDS = 50_000
+CACHE_SMALL = 20_000
 MIN_FAMILY_LEMMA = 6
 PREFIX = 3  # letters compared by prefixes()
 

@@ -21,8 +21,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
-# The decoded postings kept per build and process, counted in postings (16 bytes each: ~64 MB).
-CACHE_POSTINGS = 4_000_000
+# The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
+CACHE_POSTINGS = 2_000_000
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 # RefBytesColumn's code types (struct, network byte order) as NumPy types.
 _REF_DTYPES = {"B": ">u1", "H": ">u2", "I": ">u4", "L": ">u4", "Q": ">u8"}

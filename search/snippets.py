@@ -27,7 +27,7 @@ MAX_SPANS = 200  # window choice is quadratic in the matches weighed
 MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _inner_starts(starts: frozenset[str]) -> re.Pattern:
     return re.compile("|".join(map(re.escape, sorted(starts))) or "(?!)")
 

@@ -19,7 +19,7 @@ VARIANTS = {
 MAX_VARIANTS = 4096
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def diacritic_variants(word: str) -> tuple[str, ...]:
     """Dictionary words that differ from a lower-case word only in Polish diacritics.
 

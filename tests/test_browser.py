@@ -295,3 +295,16 @@ def test_accessibility_axe(audit_page, base, name, path):
     ]
     assert serious == [], f"{name}: {serious}"
     assert report["passes"], "axe ran no checks"
+
+
+def test_phone_shows_search_box_and_first_result_without_scrolling(browser, base):
+    context, page = open_page(browser, viewport={"width": 360, "height": 800}, is_mobile=True)
+    try:
+        page.goto(base + "/?q=bezdomność")
+        expect(page.locator("#q")).to_be_in_viewport()
+        expect(page.locator("ol.results li.result h2").first).to_be_in_viewport()
+        box = page.locator("ol.results li.result").first.bounding_box()
+        assert box["y"] + 60 < 800  # the title and the start of its snippet
+        assert page.errors == []
+    finally:
+        context.close()

@@ -52,6 +52,22 @@ def word_parts(word: str) -> list[tuple[int, str]]:
     return out
 
 
+def repair_display(text: str) -> str:
+    """The text as readers should see it: words glued by text extraction written apart, the
+    same way the index reads them ("PomocySpołecznej" -> "Pomocy Społecznej")."""
+
+    def apart(match: re.Match) -> str:
+        word = match.group()
+        if len(word) < 6:
+            return word
+        parts = word_parts(word)
+        if len(parts) < 2 or len(parts) > 4:
+            return word
+        return " ".join(piece for _, piece in parts)
+
+    return WORD_RE.sub(apart, text)
+
+
 @depends_on_table
 @lru_cache(maxsize=CACHE_WORDS)
 def surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:

@@ -198,3 +198,17 @@ def test_article_page_lists_related_articles(client, engine):
     assert brussels.title not in related
     # Foreign visits of the same working groups share distinctive words (SEEN, AQUA, EQUAL…).
     assert any("Spotkanie" in t or "Wizyta" in t for t in related)
+
+
+def test_glued_words_are_shown_apart_and_the_source_text_stays_available(client, engine):
+    hit = engine.search("PomocySpołecznej Czech").hits[0]
+    assert hit.title == "Wizyta przedstawicieli Ośrodka PomocySpołecznej z Czech"
+    assert "Pomocy Społecznej" in hit.title_html.replace("<mark>", "").replace("</mark>", "")
+    page = soup(client.get(f"/article/{hit.id}"))
+    shown = page.select_one("article h1").get_text()
+    assert shown == "Wizyta przedstawicieli Ośrodka Pomocy Społecznej z Czech"
+    body = " ".join(p.get_text() for p in page.select("article > p"))
+    assert "wizyta przedstawicieli" in body.lower() and "wizytaprzedstawicieli" not in body
+    source = page.select_one("details.source-text")
+    assert source.select_one("summary").get_text().startswith("Tekst źródłowy")
+    assert "wizytaprzedstawicieli" in source.get_text()

@@ -473,9 +473,12 @@ class SearchEngine:
             for word in analyze_text(clause.text):
                 if alternatives(reader, word, FIELDS, ctx):
                     continue
-                fix = view.vocabulary().corrections(
-                    word.surface.lower(), lambda term: reader.doc_frequency("body", term)
-                )
+                frequency = lambda term: reader.doc_frequency("body", term)  # noqa: E731
+                # The word as typed, else its stem: the lexicon holds dictionary forms, so an
+                # inflected typo ("stdentów") is closer to them once its ending is cut.
+                fix = None
+                for form in dict.fromkeys((word.surface.lower(), *word.terms)):
+                    fix = fix or view.vocabulary().corrections(form, frequency)
                 if fix:
                     if word.surface[:1].isupper():
                         fix = fix[:1].upper() + fix[1:]

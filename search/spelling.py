@@ -46,9 +46,9 @@ def has_diacritics(word: str) -> bool:
 class Vocabulary:
     """The index's words as written (body lemma lexicon), for typo correction.
 
-    Candidates share the first letter and are at edit distance 1, else 2 (rapidfuzz's
-    compiled Levenshtein over the letter's bucket: ~10 ms at 170k terms, where Whoosh's
-    automaton walk over the term file took ~200 ms). The most frequent candidate wins.
+    Candidates share the first letter when one is close enough (rapidfuzz's compiled
+    Levenshtein over the letter's bucket: ~10 ms at 170k terms, where Whoosh's automaton walk
+    over the term file took ~200 ms), else any letter. The most frequent candidate wins.
     """
 
     def __init__(self, terms):
@@ -57,14 +57,20 @@ class Vocabulary:
             self.buckets.setdefault(term[:1], []).append(term)
 
     def corrections(self, word: str, doc_frequency) -> str | None:
+        """The most frequent word of the index within an edit distance that grows with the
+        word's length (1 up to 4 letters, 2 up to 8, then 3); words starting with another
+        letter are tried when none starting with the same one is close enough."""
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        bucket = self.buckets.get(word[:1], [])
-        for maxdist in (1, 2):
-            found = process.extract(
-                word, bucket, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
-            )
-            if found:
-                return max(sorted(term for term, _, _ in found), key=doc_frequency)
+        limit = 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
+        same = self.buckets.get(word[:1], [])
+        others = [t for letter, terms in self.buckets.items() if letter != word[:1] for t in terms]
+        for bucket, distances in ((same, range(1, limit + 1)), (others, range(1, limit + 1))):
+            for maxdist in distances:
+                found = process.extract(
+                    word, bucket, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+                )
+                if found:
+                    return max(sorted(term for term, _, _ in found), key=doc_frequency)
         return None

@@ -212,3 +212,13 @@ def test_glued_words_are_shown_apart_and_the_source_text_stays_available(client,
     source = page.select_one("details.source-text")
     assert source.select_one("summary").get_text().startswith("Tekst źródłowy")
     assert "wizytaprzedstawicieli" in source.get_text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("Brukseal", "Bruksela"), ("Kpoenhaga", "Kopenhaga"), ("Wrukseli", "Bruksela"),
+     ("stdentów", "student")],
+)  # fmt: skip
+def test_suggestions_reach_further_for_longer_words(engine, typed, meant):
+    suggestion = engine.search(typed).suggestion or ""
+    assert suggestion.lower().startswith(meant.lower()[:5])

@@ -23,6 +23,12 @@ SEEDS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def indexer_command(command: str, corpus: Path, index: Path) -> list[str]:
+    """``python -m indexer rebuild|update`` as an administrator types it."""
+    return [sys.executable, "-m", "indexer", command, "--corpus", str(corpus),
+            "--index", str(index)]  # fmt: skip
+
+
 def copy_corpus(target: Path, extra: list[Path] = ()) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(SEEDS.glob("*.txt")) + [SEEDS / "sources.toml"]:

@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -20,7 +19,7 @@ from indexer.cli import main as indexer_main
 from indexer.corpus import decode_file
 from search.engine import SearchEngine
 from search.store import builds_dir
-from tests.conftest import ROOT, SEEDS, copy_corpus, live_server
+from tests.conftest import ROOT, SEEDS, copy_corpus, indexer_command, live_server
 from web import create_app
 
 HEADER = "Archiwum BIP MJO - Miejski Ośrodek Pomocy Społecznej\nDokument archiwalny\n\n"
@@ -234,16 +233,7 @@ def children_of(pid: int) -> list[int]:
 def test_kill_9_of_a_build_needs_no_manual_step(tmp_path, command):
     corpus, index = big_corpus(tmp_path / "c"), tmp_path / "ix"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "INDEX_PROCS": "2"}
-    args = [
-        sys.executable,
-        "-m",
-        "indexer",
-        "rebuild",
-        "--corpus",
-        str(corpus),
-        "--index",
-        str(index),
-    ]
+    args = indexer_command("rebuild", corpus, index)
     subprocess.run(args, check=True, env=env, cwd=ROOT, capture_output=True)
     good = index.resolve()
     if command == "update":
@@ -252,7 +242,7 @@ def test_kill_9_of_a_build_needs_no_manual_step(tmp_path, command):
     with live_server(index, env) as base:
         import requests
 
-        proc = subprocess.Popen([*args[:3], command, *args[4:]], env=env, cwd=ROOT,
+        proc = subprocess.Popen(indexer_command(command, corpus, index), env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 30
         while not list(builds_dir(index).glob("*.pending")) and time.monotonic() < deadline:
@@ -267,7 +257,7 @@ def test_kill_9_of_a_build_needs_no_manual_step(tmp_path, command):
         assert alive == []  # indexing processes died with their parent
         assert index.resolve() == good
         assert requests.get(base + "/api/search", params={"q": "bezdomność"}, timeout=10).ok
-        done = subprocess.run([*args[:3], command, *args[4:]], env=env, cwd=ROOT,
+        done = subprocess.run(indexer_command(command, corpus, index), env=env, cwd=ROOT,
                               capture_output=True, text=True)  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert not list(builds_dir(index).glob("*.pending"))  # the killed build was cleaned up

@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, copy_corpus, live_server
+from tests.conftest import ROOT, copy_corpus, indexer_command, live_server
 from tests.test_cli import NEW_DOC
 
 pytestmark = pytest.mark.slow
@@ -18,16 +17,7 @@ pytestmark = pytest.mark.slow
 
 def rebuild(corpus: Path, index: Path, env: dict) -> None:
     """Rebuild through the command line, in a process of its own, as an administrator would."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "indexer",
-        "rebuild",
-        "--corpus",
-        str(corpus),
-        "--index",
-        str(index),
-    ]
+    cmd = indexer_command("rebuild", corpus, index)
     subprocess.run(cmd, check=True, env=env, cwd=ROOT, capture_output=True)
 
 

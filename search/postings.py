@@ -23,6 +23,9 @@ from whoosh.util.numeric import byte_to_length
 
 # The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
 CACHE_POSTINGS = 2_000_000
+# An entry's own cost (key, arrays' headers) counted as this many postings: without it, many
+# tiny lists (rare words, name variants) would keep the cache far above its budget in bytes.
+ENTRY_OVERHEAD = 40
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 # RefBytesColumn's code types (struct, network byte order) as NumPy types.
 _REF_DTYPES = {"B": ">u1", "H": ">u2", "I": ">u4", "L": ">u4", "Q": ">u8"}
@@ -173,10 +176,10 @@ class IndexView:
                 return found
             found = self._load(field, term)
             self._cache[key] = found
-            self._cached += len(found.ids)
+            self._cached += len(found.ids) + ENTRY_OVERHEAD
             while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
                 _, old = self._cache.popitem(last=False)
-                self._cached -= len(old.ids)
+                self._cached -= len(old.ids) + ENTRY_OVERHEAD
             return found
 
     def _load(self, field: str, term: str) -> Postings:

@@ -7,7 +7,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 
 from search.planner import build_query
-from search.postings import CACHE_POSTINGS, IndexView
+from search.postings import CACHE_POSTINGS, ENTRY_OVERHEAD, IndexView
 from search.query import FIELDS, parse
 from search.store import INDEX_NAME
 
@@ -94,7 +94,7 @@ def test_posting_cache_evicts_least_recently_used(index_dir, monkeypatch):
         assert min(size.values()) > 0 and sum(size.values()) < CACHE_POSTINGS
         view._cache.clear()
         view._cached = 0
-        budget = size["wizyta"] + size["spotkanie"]
+        budget = size["wizyta"] + size["spotkanie"] + 2 * ENTRY_OVERHEAD
         monkeypatch.setattr("search.postings.CACHE_POSTINGS", budget)
         view.postings("body", "wizyta")
         view.postings("body", "kraków")

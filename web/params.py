@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import time
+
 from flask import current_app, request
 
-from search.budget import SearchTimeout
+from search.budget import Deadline, SearchTimeout
 from search.engine import SearchEngine
 from search.request import SearchRequest, parse_request
 
@@ -18,12 +21,31 @@ _heavy_gate = None  # admits few costly searches at a time (a gevent semaphore)
 HEAVY_AT_ONCE = 1  # per worker process: the other threads stay free for cheap searches
 
 
-def use_thread_pool(pool) -> None:
-    """Called by the gevent worker: searches then run in its native threads."""
-    global _pool, _heavy_gate
+_service_gate = None  # an OS lock shared by the workers: one costly search in the service
+
+
+def use_thread_pool(pool, service_lock: str | None = None) -> None:
+    """Called by the gevent worker: searches then run in its native threads; costly ones
+    take turns within the worker and, given a lock file, across the whole service."""
+    global _pool, _heavy_gate, _service_gate
     from gevent.lock import BoundedSemaphore
 
     _pool, _heavy_gate = pool, BoundedSemaphore(HEAVY_AT_ONCE)
+    _service_gate = open(service_lock, "a+") if service_lock else None  # noqa: SIM115
+
+
+def _take_service_turn(deadline: float) -> bool:
+    """Wait (polling, so the worker's other connections go on) for the service-wide turn."""
+    import gevent
+
+    while True:
+        try:
+            fcntl.flock(_service_gate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            gevent.sleep(0.005)
 
 
 def offload(fn, *args, **kwargs):
@@ -44,10 +66,19 @@ def offload_search(req: SearchRequest):
     if _heavy_gate is None or not engine().is_heavy(req.q):
         return offload(search, *args, **kwargs)
     budget = current_app.extensions["settings"].search_budget_s
+    deadline = time.monotonic() + budget
+    busy = "The service is busy with costly searches; try again in a moment."
     if not _heavy_gate.acquire(timeout=budget):
-        raise SearchTimeout("The service is busy with costly searches; try again in a moment.")
+        raise SearchTimeout(busy)
     try:
-        return offload(search, *args, **kwargs)
+        if _service_gate is not None and not _take_service_turn(deadline):
+            raise SearchTimeout(busy)
+        try:
+            # The wait counted against the budget: the search gets only what is left of it.
+            return offload(search, *args, **kwargs, deadline=Deadline(deadline))
+        finally:
+            if _service_gate is not None:
+                fcntl.flock(_service_gate, fcntl.LOCK_UN)
     finally:
         _heavy_gate.release()
 

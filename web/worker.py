@@ -10,8 +10,10 @@ thread-local searchers stay native.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
+import tempfile
 
 from gevent import monkey
 from gunicorn import util as gunicorn_util
@@ -51,6 +53,9 @@ class SearchWorker(GeventWorker):
         sys.setswitchinterval(0.001)
         pool = gevent.get_hub().threadpool
         pool.maxsize = max(1, self.cfg.threads)
-        use_thread_pool(pool)
+        # One lock file per server (named after the master): one costly search at a time.
+        use_thread_pool(
+            pool, os.path.join(tempfile.gettempdir(), f"mops-search-{os.getppid()}.heavy")
+        )
         gunicorn_util.write_error = write_json_error  # read by Worker.handle_error
         super().init_process()

@@ -7,7 +7,7 @@ CORPUS ?= corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index rebuild update eval bench lint clean
+.PHONY: serve test index rebuild update eval bench lint clean install
 
 # A regular (not editable) install: setuptools warns about editable installs of a flat
 # layout. It is redone whenever the packages' sources change.
@@ -21,10 +21,10 @@ $(VENV)/.installed: pyproject.toml $(SOURCES)
 
 install: $(VENV)/.installed
 
-$(INDEX): | $(VENV)/.installed
-	$(PY) -m indexer rebuild --corpus $(CORPUS) --index $(INDEX)
-
-index: $(INDEX)
+# Built if missing, brought up to date if the corpus changed, rebuilt if it was made by
+# another analyzer or splitter (an update of an unchanged corpus takes under a second).
+index: $(VENV)/.installed
+	$(PY) -m indexer update --corpus $(CORPUS) --index $(INDEX)
 
 rebuild: $(VENV)/.installed
 	$(PY) -m indexer rebuild --corpus $(CORPUS) --index $(INDEX)
@@ -32,7 +32,7 @@ rebuild: $(VENV)/.installed
 update: $(VENV)/.installed
 	$(PY) -m indexer update --corpus $(CORPUS) --index $(INDEX)
 
-serve: $(VENV)/.installed $(INDEX)
+serve: index
 	$(PY) -m web --index $(INDEX) --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium (no browser downloads) and inject axe-core from npm.

@@ -24,8 +24,8 @@ CLOSE_QUOTES = "”\"»«'’)“"
 ABBREVIATIONS = frozenset(
     """ul al pl os nr dr hab prof ks św im p pt tel np tj tzn tzw m.in br b.r ok godz mgr inż lek
     red wyd ds wg zob sp ww woj pow gm itp itd in ang min tys mln mld zł gr kl pkt ust art poz
-    str s r przyp fot oprac jw dot dn pn pl. płk gen mjr por kpt sierż st ppłk bp abp kard o
-    im. wsp ul. dyr kier zast prez przew sekr tow stow fund zw wz ok. ew ds. cdn""".split()
+    str s r przyp fot oprac jw dot dn pn płk gen mjr por kpt sierż st ppłk bp abp kard o wsp dyr
+    kier zast prez przew sekr tow stow fund zw wz ew cdn""".split()
 )
 
 # A sentence end glued to the next capitalised word: "...Europejskiej.Spotkanie z grupą".

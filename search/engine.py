@@ -171,19 +171,17 @@ def _filter_and_count(view: IndexView, complete: Matches, rest: Matches, filters
     return complete, rest, year_facet, source_facet
 
 
-def _informative(executor: Executor, plan, rest: Matches) -> Matches:
+def _informative(rest: Matches, groups: list, documents: int, short: bool) -> Matches:
     """Partial matches whose matched words carry enough of the query's information: the
     IDF of the words an article has, over the IDF of all the query's words, at least
     MIN_COVERAGE. A word found in most articles (the institution's own name) has an IDF near
-    zero, so it cannot carry a result by itself."""
-    if not len(rest) or MIN_COVERAGE <= 0 or not plan.ctx.short:
+    zero, so it cannot carry a result by itself. ``groups``: (words, their documents)."""
+    if not len(rest) or MIN_COVERAGE <= 0 or not short:
         return rest  # questions: every word of a long question need not be informative
-    n = max(1, len(executor.view.live))
     covered = np.zeros(len(rest))
     total = 0.0
-    for _, query in plan.groups:
-        ids = executor.run(query).ids
-        idf = max(0.0, float(np.log(n / max(1, len(ids)))))
+    for _, ids in groups:
+        idf = max(0.0, float(np.log(max(1, documents) / max(1, len(ids)))))
         total += idf
         covered += np.isin(rest.ids, ids) * idf
     if total <= 0:
@@ -191,14 +189,13 @@ def _informative(executor: Executor, plan, rest: Matches) -> Matches:
     return rest.where(covered >= MIN_COVERAGE * total)
 
 
-def _missing(executor: Executor, plan, page_ids: list[int], complete: Matches) -> list:
+def _missing(groups: list, page_ids: list[int], complete: Matches) -> list:
     """For each hit of the page, the query's words (groups) it does not contain."""
     partial = np.setdiff1d(np.array(page_ids, dtype=np.int64), complete.ids)
-    if not len(partial) or len(plan.groups) < 2:
+    if not len(partial) or len(groups) < 2:
         return [[] for _ in page_ids]
     lacking: dict[int, list[str]] = {int(d): [] for d in partial}
-    for label, query in plan.groups:
-        found = executor.run(query).ids
+    for label, found in groups:
         for doc in partial[~np.isin(partial, found)].tolist():
             lacking[doc].append(label)
     return [lacking.get(d, []) for d in page_ids]
@@ -367,15 +364,18 @@ class SearchEngine:
         executor = Executor(view, searcher, deadline)
         complete = executor.run(plan.required)
         rest = NONE
+        groups: list = []  # (words as typed, the documents holding them), once per query
         if plan.partial is not None:
-            rest = _informative(executor, plan, difference(executor.run(plan.partial), complete))
+            groups = [(label, executor.run(q).ids) for label, q in plan.groups]
+            rest = difference(executor.run(plan.partial), complete)
+            rest = _informative(rest, groups, len(view.live), plan.ctx.short)
         complete, rest, years, sources = _filter_and_count(view, complete, rest, filters)
         start, end = (page - 1) * per_page, page * per_page
         ids, scores = _order(view, complete, rest, filters.sort, end)
         page_ids = ids[start:end]
         return RunResult(
             hits=page_ids,
-            missing=_missing(executor, plan, page_ids, complete),
+            missing=_missing(groups, page_ids, complete),
             scores=scores[start:end],
             total=len(complete) + len(rest),
             total_all=len(complete),

@@ -98,7 +98,3 @@ def _convert(f, raw):
     except ValueError:
         raise SettingsError(f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}") from None
 
-
-def documented() -> list[tuple[str, str]]:
-    """(environment variable, default) of every setting, for the README's table."""
-    return [(f.metadata["env"], str(f.default)) for f in fields(Settings)]

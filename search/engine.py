@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
-from search.analysis import analyze_text, repair_display
+from search.analysis import analyze_text
 from search.budget import NO_DEADLINE, Deadline
 from search.executor import NONE, Executor, Matches, difference
 from search.planner import (
@@ -52,7 +52,6 @@ FEW_RESULTS = 3
 SOURCE_FACET_LIMIT = 20
 WORD = re.compile(r"\w+")
 DEFAULT_BUDGET_S = 1.0
-SNIPPET_SOURCE_CHARS = 40_000  # what snippets read of an article (two of their windows)
 RELATED_TERMS = 12  # the article's most distinctive words that find its related articles
 RELATED_SCAN_CHARS = 20_000
 # Partial matches of keyword queries must hold this share of the query's information (IDF).
@@ -444,7 +443,7 @@ class SearchEngine:
         for docnum, score, lacks in zip(run.hits, run.scores, missing, strict=False):
             deadline.check()
             stored = searcher.stored_fields(docnum)
-            body = repair_display(stored["body"][:SNIPPET_SOURCE_CHARS]) if snippets else ""
+            body = stored["body"]
             result.hits.append(
                 Hit(
                     id=stored["id"],
@@ -453,11 +452,7 @@ class SearchEngine:
                     source=stored["source"],
                     score=round(float(score), 4),
                     snippet=str(snippet(body, run.terms)) if snippets else "",
-                    title_html=(
-                        str(highlight(repair_display(stored["title"]), run.terms))
-                        if snippets
-                        else ""
-                    ),
+                    title_html=str(highlight(stored["title"], run.terms)) if snippets else "",
                     source_label=labels.get(stored["source"], {}).get("label") or stored["source"],
                     missing=lacks,
                 )
@@ -574,8 +569,6 @@ class SearchEngine:
             terms = build_query(searcher.reader(), parse(highlight_query)).terms
         # Shown repaired (glued words apart, as the index reads them); the page also offers
         # the text as stored ("tekst źródłowy").
-        article["title_html"] = str(highlight(repair_display(fields["title"]), terms))
-        article["body_html"] = [
-            str(highlight(repair_display(p), terms)) for p in fields["body"].split("\n\n")
-        ]
+        article["title_html"] = str(highlight(fields["title"], terms))
+        article["body_html"] = [str(highlight(p, terms)) for p in fields["body"].split("\n\n")]
         return article

@@ -33,6 +33,7 @@ _table = "default"  # the stemmer's table: set once per process by configure()
 # Per-process memo sizes, in entries (a word and its few terms: ~0.3 KB each). A worker's
 # caches stay under ~150 MB whatever the queries; see docs/architecture.md.
 CACHE_WORDS = 50_000
+CACHE_LEMMAS = 200_000  # dictionary lookups: diacritic variants probe many forms per word
 CACHE_SMALL = 20_000
 MIN_FAMILY_LEMMA = 6
 PREFIX = 3  # letters compared by prefixes()
@@ -182,7 +183,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=CACHE_WORDS)
+@lru_cache(maxsize=CACHE_LEMMAS)
 def lemmas(word: str) -> tuple[str, ...]:
     """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown.
 

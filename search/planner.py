@@ -37,6 +37,7 @@ MAX_FAMILY_SCAN = 300
 # (a question has 10-20 words; a phrase longer than this is a pasted paragraph).
 MAX_QUERY_WORDS = 32
 MAX_PHRASE_WORDS = 12
+MAX_LIGHT_WORDS = 10  # longer queries take turns with other costly ones (see is_heavy)
 MAX_GLUED_PARTS = 4  # "PomocySpołecznej": more parts than this is not a glued word
 
 
@@ -166,10 +167,11 @@ def clause_query(reader, clause: Clause, terms: set[str], ctx: QueryContext):
 
 
 def is_heavy(parsed: ParsedQuery) -> bool:
-    """Whether a query may cost far more than a keyword search: phrases (positions are read),
-    glued words (matched as phrases) and long questions. The service runs few at a time."""
+    """Whether a query may cost far more than a search: phrases (positions are read), glued
+    words (matched as phrases) and word lists longer than questions are (99% of PoQuAD's
+    questions have at most 10 words). The service runs one at a time."""
     words = [w for c in parsed.clauses for w in analyze_text(c.text)]
-    if len(words) > SHORT_QUERY_WORDS:
+    if len(words) > MAX_LIGHT_WORDS:
         return True
     return any(c.phrase for c in parsed.clauses) or any(w.parts for w in words)
 

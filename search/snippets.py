@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from search.analysis import CAMEL_BOUNDARY, WORD_RE, surface_terms
+from search.analysis import CAMEL_BOUNDARY, WORD_RE, repair_display, surface_terms
 from search.morphology import PREFIX, prefixes
 
 SNIPPET_CHARS = 260
@@ -65,15 +65,24 @@ def match_spans(
     return spans
 
 
-def _render(text: str, start: int, end: int, spans) -> Markup:
+def _camel_apart(text: str) -> str:
+    """The cheap part of the repair: "PomocySpołecznej" -> "Pomocy Społecznej"."""
+    return CAMEL_BOUNDARY.sub(" ", text)
+
+
+def _render(text: str, start: int, end: int, spans, repair=repair_display) -> Markup:
+    """text[start:end] escaped, spans in <mark>. Words glued by text extraction are shown
+    apart, as the index reads them (only the shown text is repaired)."""
     out, cursor = [], start
     for s, e, _ in spans:
         if s < start or e > end:
             continue
-        out.append(escape(text[cursor:s]))
-        out.append(Markup("<mark>{}</mark>").format(text[s:e]))
+        if s == cursor and out and text[s - 1 : s].isalpha():
+            out.append(Markup(" "))  # two marked parts of one glued word
+        out.append(escape(repair(text[cursor:s])))
+        out.append(Markup("<mark>{}</mark>").format(repair(text[s:e])))
         cursor = e
-    out.append(escape(text[cursor:end]))
+    out.append(escape(repair(text[cursor:end])))
     return Markup("").join(out)
 
 
@@ -129,7 +138,7 @@ def snippet(text: str, terms: Collection[str]) -> Markup:
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
         more = end < len(text) or cut
-        return escape(text[start:end]) + (Markup(" …") if more else Markup(""))
+        return escape(_camel_apart(text[start:end])) + (Markup(" …") if more else Markup(""))
     wanted = frozenset().union(*(sp[2] for sp in spans))
     windows = []
     remaining = list(spans)
@@ -148,7 +157,9 @@ def snippet(text: str, terms: Collection[str]) -> Markup:
             merged.append([start, end])
     parts = []
     for start, end in merged:
-        piece = _render(text, start, end, spans)
+        # Snippets are on every results page: only camel-case glue is undone there (the
+        # dictionary split of lower-case glue costs a lookup per long word).
+        piece = _render(text, start, end, spans, _camel_apart)
         prefix = Markup("… ") if start > 0 else Markup("")
         suffix = Markup(" …") if end < len(text) or cut else Markup("")
         parts.append(prefix + piece + suffix)

@@ -7,7 +7,7 @@ CORPUS ?= corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index rebuild update eval bench lint clean install
+.PHONY: serve test index rebuild update eval bench bench-quick lint clean install
 
 # A regular (not editable) install: setuptools warns about editable installs of a flat
 # layout. It is redone whenever the packages' sources change.
@@ -53,13 +53,17 @@ clean:
 	rm -rf $(VENV) var
 
 SIZES ?= 2000,20000,100000
+HTTP_SECONDS ?= 10,30
+# Optional, not part of `make test`: the project beside the naive baseline, Lucene 4.10
+# (Debian's liblucene4.10-java) and current Lucene (Maven Central), in one run.
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet '.[test,bench]'
 	rm -rf build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) -m benchmarks.run --sizes $(SIZES)
+	test -f /usr/share/java/lucene-core-4.10.4.jar && command -v javac >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq liblucene4.10-java default-jdk-headless maven)
+	$(PY) -m benchmarks.run --sizes $(SIZES) --http-seconds $(HTTP_SECONDS)
 
-SHARED ?= ../shared/relevance
-eval: $(VENV)/.installed
-	$(PY) -m benchmarks.evaluate --corpus $(CORPUS) --qrels $(SHARED)/seed-dev.json --per-query
-	$(PY) -m benchmarks.evaluate --docs $(SHARED)/poquad-test-A/docs.jsonl --qrels $(SHARED)/poquad-test-A/qrels.json
+# A few minutes: 2k articles, short HTTP runs.
+bench-quick:
+	$(MAKE) bench SIZES=2000 HTTP_SECONDS=5,5

@@ -170,14 +170,27 @@ def hostile_queries(index: Path, concurrent: int, seconds: int) -> None:
 
 def worker_rss_mb(master_pid: int) -> list[dict]:
     """Memory of each gunicorn worker (the master's children), in MB: resident (with pages
-    shared with the master and mapped index files), proportional, and private (USS)."""
+    shared with the master and mapped index files), proportional (PSS), private (USS: its
+    own pages, including pages of the mapped index that no other process has touched, which
+    the kernel may drop at will) and anonymous private memory (heap: what the worker alone
+    costs and cannot give back)."""
     import psutil
 
     out = []
     for child in psutil.Process(master_pid).children():
-        m = child.memory_full_info()
+        rollup = {}
+        with open(f"/proc/{child.pid}/smaps_rollup") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "kB":
+                    rollup[parts[0].rstrip(":")] = int(parts[1]) * 1024
         out.append(
-            {"rss": round(m.rss / 1e6), "pss": round(m.pss / 1e6), "uss": round(m.uss / 1e6)}
+            {
+                "rss": round(rollup["Rss"] / 1e6),
+                "pss": round(rollup["Pss"] / 1e6),
+                "uss": round((rollup["Private_Clean"] + rollup["Private_Dirty"]) / 1e6),
+                "private_anonymous": round(rollup["Private_Dirty"] / 1e6),
+            }
         )
     return out
 
@@ -186,7 +199,8 @@ def worker_rss_mb(master_pid: int) -> list[dict]:
 @click.option("--index", type=click.Path(path_type=Path), required=True)
 @click.option("--corpus", type=click.Path(path_type=Path), required=True)
 @click.option("--queries", default=100_000, show_default=True)
-def memory(index: Path, corpus: Path, queries: int) -> None:
+@click.option("--workers", default=2, show_default=True)
+def memory(index: Path, corpus: Path, queries: int, workers: int) -> None:
     """Per-worker memory after many varied queries (corpus words, invented words, typos)."""
     import re as regex
 
@@ -201,7 +215,7 @@ def memory(index: Path, corpus: Path, queries: int) -> None:
             picked.append("".join(rng.choice(letters) for _ in range(rng.randint(5, 14))))
         return " ".join(picked)
 
-    with server(index, workers=1) as (base, _, master):
+    with server(index, workers=workers) as (base, _, master):
         start = worker_rss_mb(master)
         session = requests.Session()
         rss = {}
@@ -211,6 +225,7 @@ def memory(index: Path, corpus: Path, queries: int) -> None:
                 list(pool.map(lambda q: session.get(f"{base}/api/search", params={"q": q},
                                                     timeout=30), batch))  # fmt: skip
                 rss[done + len(batch)] = worker_rss_mb(master)
+                print(done + len(batch), rss[done + len(batch)], file=sys.stderr, flush=True)
     click.echo(json.dumps({"after_start_mb": start, "after_queries_mb": rss}, indent=1))
 
 

@@ -74,13 +74,17 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def latency(search, queries: list[str]) -> dict:
-    for q in queries[:10]:  # warm caches of the process, as a running server has them
+    """Per-query best of 3 (after a warm-up round), as the Lucene columns measure it."""
+    for q in queries:  # warm caches of the process, as a running server has them
         search(q)
     samples = []
     for q in queries:
-        started = time.perf_counter()
-        search(q)
-        samples.append(time.perf_counter() - started)
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            search(q)
+            best = min(best, time.perf_counter() - started)
+        samples.append(best)
     return percentiles(samples)
 
 
@@ -120,18 +124,24 @@ end
 
 
 def wrk(port: int, connections: int, seconds: int, queries: list[str]) -> dict:
-    """Drive a loopback server with wrk for a bounded time; requests/s, latency, errors."""
+    """Drive a loopback server with wrk for a bounded time; requests/s, latency, errors, and
+    the share of the machine's CPU that wrk itself used (it shares the 2 cores)."""
     from urllib.parse import quote
 
     threads = min(connections, 2)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "queries.lua"
         script.write_text(WRK_SCRIPT % ", ".join(json.dumps(quote(q)) for q in queries))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
-             str(script), f"http://127.0.0.1:{port}"],
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+             "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
             capture_output=True, text=True, timeout=seconds + 60,
         ).stdout  # fmt: skip
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
     def ms(label: str) -> float | None:
         m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
@@ -143,11 +153,16 @@ def wrk(port: int, connections: int, seconds: int, queries: list[str]) -> dict:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    maximum = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", out)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50_ms": ms("50%"),
         "p99_ms": ms("99%"),
+        "max_ms": float(maximum.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[maximum.group(2)]
+        if maximum
+        else None,
         "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
+        "wrk_cpu_share": cpu / (wall * (os.cpu_count() or 1)),
     }
 
 
@@ -178,6 +193,10 @@ def split_seconds(corpus: Path) -> float:
     return time.process_time() - started
 
 
+CONNECTIONS = (1, 4, 16, 64)
+LUCENE = ("lucene-4.10", "lucene-9.12")
+
+
 def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     corpus = work / f"corpus-{n}"
     if not corpus.exists():
@@ -200,6 +219,7 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     result["update_ours"] = incremental(corpus, ours_ix)
     result["split_s"] = split_seconds(corpus)
 
+    from benchmarks.lucene import available, run_all
     from benchmarks.naive import NaiveSearcher
     from search.engine import SearchEngine
     from search.morphology import warm_up
@@ -210,6 +230,15 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     for label, queries in logs.items():
         result[f"query_{label}_ours"] = latency(engine.search, queries)
         result[f"query_{label}_naive"] = latency(naive_searcher.search, queries)
+    engine.close()
+
+    # Lucene in the same run, on the same articles and queries.
+    result["lucene_skipped"] = available()
+    for name, found in run_all(corpus, logs, work / f"lucene-{n}").items():
+        result[f"rebuild_{name}"] = {"wall_s": found["build_s"], "index_mb": found["index_mb"],
+                                     "articles_per_s": found["articles"] / found["build_s"]}  # fmt: skip
+        for label, samples in found["times_ms"].items():
+            result[f"query_{label}_{name}"] = percentiles([t / 1000 for t in samples])
 
     if shutil.which("wrk"):
         mixed = logs["keywords"][:100] + logs["questions"][:100]
@@ -225,8 +254,9 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
             proc, startup = start_server(cmd, port, {**os.environ, "NAIVE_INDEX": str(naive_ix)})
             try:
                 result[f"startup_{name}_s"] = startup
-                result[f"http_{name}_c1"] = wrk(port, 1, http_seconds[0], mixed)
-                result[f"http_{name}_c16"] = wrk(port, 16, http_seconds[1], mixed)
+                for c in CONNECTIONS if name == "ours" else (1, 16):
+                    seconds = http_seconds[0] if c == 1 else http_seconds[1]
+                    result[f"http_{name}_c{c}"] = wrk(port, c, seconds, mixed)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
@@ -237,56 +267,97 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a and b else "–"
 
 
+def _fmt(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
 def markdown(results: list[dict]) -> str:
-    rows = ["| size | measure | ours | naive | ours/naive |", "|---|---|---|---|---|"]
+    """One table: the project beside the naive baseline and both Lucene columns, with the
+    ratios (project / other: below 1 means the project is faster or smaller)."""
+    head = "| size | measure | ours | naive | Lucene 4.10 | Lucene 9.12 | ours/naive | ours/L4.10 | ours/L9.12 |"
+    rows = [head, "|---|---|---|---|---|---|---|---|---|"]
+
+    def row(n: str, label: str, values: dict, digits: int = 1, text: str | None = None) -> None:
+        cells = [_fmt(values.get(k), digits) for k in ("ours", "naive", *LUCENE)]
+        ratios = [ratio(values.get("ours"), values.get(k)) for k in ("naive", *LUCENE)]
+        if text is not None:
+            cells[0] = text
+        rows.append(f"| {n} | {label} | " + " | ".join(cells + ratios) + " |")
+
+    def pick(r: dict, prefix: str, key: str) -> dict:
+        return {k: (r.get(f"{prefix}_{k}") or {}).get(key) for k in ("ours", "naive", *LUCENE)}
+
     for r in results:
         n = f"{r['articles'] // 1000}k"
-        o, b = r["rebuild_ours"], r["rebuild_naive"]
-        rows.append(
-            f"| {n} | rebuild articles/s | {o['articles_per_s']:.0f} | {b['articles_per_s']:.0f} | {ratio(o['articles_per_s'], b['articles_per_s'])} |"
-        )
-        rows.append(
-            f"| {n} | rebuild wall / CPU s | {o['wall_s']:.1f} / {o['cpu_s']:.1f} | {b['wall_s']:.1f} / {b['cpu_s']:.1f} | {ratio(o['wall_s'], b['wall_s'])} |"
-        )
-        rows.append(
-            f"| {n} | rebuild MB/s | {o['mb_per_s']:.2f} | {b['mb_per_s']:.2f} | {ratio(o['mb_per_s'], b['mb_per_s'])} |"
-        )
-        rows.append(
-            f"| {n} | peak RSS MB | {o['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} | {ratio(o['peak_rss_mb'], b['peak_rss_mb'])} |"
-        )
-        rows.append(
-            f"| {n} | index MB | {o['index_mb']:.0f} | {b['index_mb']:.0f} | {ratio(o['index_mb'], b['index_mb'])} |"
-        )
+        row(n, "rebuild wall s", pick(r, "rebuild", "wall_s"))
+        row(n, "rebuild articles/s", pick(r, "rebuild", "articles_per_s"), 0)
+        o = r["rebuild_ours"]
+        rows.append(f"| {n} | rebuild CPU s / peak RSS MB | {o['cpu_s']:.1f} / {o['peak_rss_mb']:.0f} | "
+                    f"{r['rebuild_naive']['cpu_s']:.1f} / {r['rebuild_naive']['peak_rss_mb']:.0f} | | | | | |")  # fmt: skip
+        row(n, "index MB", pick(r, "rebuild", "index_mb"), 0)
         share = r["split_s"] / o["cpu_s"] if o["cpu_s"] else 0
-        rows.append(
-            f"| {n} | splitting into articles (CPU s, share of rebuild CPU) | {r['split_s']:.1f} ({share:.0%}) | – | – |"
-        )
+        rows.append(f"| {n} | splitting into articles CPU s (share of rebuild CPU) | {r['split_s']:.1f} ({share:.0%}) | | | | | | |")  # fmt: skip
         u = r["update_ours"]
-        rows.append(
-            f"| {n} | update 1 file added/edited/deleted s | {u['added_s']:.2f} / {u['edited_s']:.2f} / {u['deleted_s']:.2f} | {b['wall_s']:.1f} (full rebuild) | {ratio(u['edited_s'], b['wall_s'])} |"
-        )
+        rows.append(f"| {n} | update 1 file added / edited / deleted s | {u['added_s']:.2f} / {u['edited_s']:.2f} / {u['deleted_s']:.2f} | | | | | | |")  # fmt: skip
         for label in ("keywords", "questions"):
-            qo, qb = r[f"query_{label}_ours"], r[f"query_{label}_naive"]
             for p in ("p50_ms", "p95_ms", "p99_ms"):
-                rows.append(
-                    f"| {n} | query {label} {p[:3]} ms (snippets) | {qo[p]:.1f} | {qb[p]:.1f} | {ratio(qo[p], qb[p])} |"
+                row(
+                    n,
+                    f"query {label} {p[:3]} ms (top 10 + snippets)",
+                    pick(r, f"query_{label}", p),
+                    2,
                 )
+        if r.get("lucene_skipped"):
+            rows.append(f"| {n} | Lucene columns skipped: {r['lucene_skipped']} | | | | | | | |")
         if "startup_ours_s" in r:
-            rows.append(
-                f"| {n} | start-up to first search s | {r['startup_ours_s']:.2f} | {r['startup_naive_s']:.2f} | {ratio(r['startup_ours_s'], r['startup_naive_s'])} |"
-            )
-            for c in ("c1", "c16"):
-                ho, hb = r[f"http_ours_{c}"], r[f"http_naive_{c}"]
+            row(n, "start-up to first answered search s",
+                {"ours": r["startup_ours_s"], "naive": r["startup_naive_s"]}, 2)  # fmt: skip
+            for c in CONNECTIONS:
+                h = r.get(f"http_ours_c{c}")
+                if not h:
+                    continue
+                b = r.get(f"http_naive_c{c}") or {}
                 rows.append(
-                    f"| {n} | HTTP {c} requests/s (errors) | {ho['rps']:.1f} ({ho['errors']}) | {hb['rps']:.1f} ({hb['errors']}) | {ratio(ho['rps'], hb['rps'])} |"
-                )
-                rows.append(
-                    f"| {n} | HTTP {c} p50 / p99 ms | {ho['p50_ms']} / {ho['p99_ms']} | {hb['p50_ms']} / {hb['p99_ms']} | |"
-                )
+                    f"| {n} | HTTP {c} conn.: req/s, p50 / p99 / max ms, errors, wrk CPU | "
+                    f"{h['rps']:.1f}, {_fmt(h['p50_ms'])} / {_fmt(h['p99_ms'])} / {_fmt(h.get('max_ms'))}, "
+                    f"{h['errors']}, {h.get('wrk_cpu_share', 0):.0%} | "
+                    + (f"{b['rps']:.1f}, {_fmt(b['p50_ms'])} / {_fmt(b['p99_ms'])}, {b['errors']}" if b else "")
+                    + f" | | | {ratio(h['rps'], b.get('rps'))} | | |"
+                )  # fmt: skip
             rows.append(
-                f"| {n} | HTTP 16 vs 1 connection throughput | {ratio(r['http_ours_c16']['rps'], r['http_ours_c1']['rps'])} | {ratio(r['http_naive_c16']['rps'], r['http_naive_c1']['rps'])} | |"
-            )
-    return "\n".join(rows) + "\n"  # fmt: skip
+                f"| {n} | HTTP throughput 16 vs 1 connection | {ratio(r['http_ours_c16']['rps'], r['http_ours_c1']['rps'])} | "
+                f"{ratio(r['http_naive_c16']['rps'], r['http_naive_c1']['rps'])} | | | | | |"
+            )  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+def plot(results: list[dict], out: Path) -> None:
+    """Latency (p95) and build time against corpus size for every engine (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["articles"] for r in results]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    panels = [("query_keywords", "p95_ms", "keyword queries p95 (ms)"),
+              ("query_questions", "p95_ms", "question queries p95 (ms)"),
+              ("rebuild", "wall_s", "full build (s)")]  # fmt: skip
+    for ax, (prefix, key, title) in zip(axes, panels, strict=True):
+        for engine in ("ours", "naive", *LUCENE):
+            ys = [(r.get(f"{prefix}_{engine}") or {}).get(key) for r in results]
+            points = [(x, y) for x, y in zip(sizes, ys, strict=True) if y is not None]
+            if points:
+                ax.plot(*zip(*points, strict=True), marker="o", label=engine)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("articles")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
 
 
 @click.command()
@@ -308,6 +379,7 @@ def main(sizes: str, http_seconds: str, work: Path) -> None:
         results.append(bench_size(n, (c1, c16), work))
         (OUT / "results.json").write_text(json.dumps(results, indent=1))
         (OUT / "results.md").write_text(markdown(results))
+        plot(results, OUT / "scaling.png")
     click.echo(markdown(results))
 
 

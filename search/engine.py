@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
@@ -36,11 +35,12 @@ from search.request import (
 from search.snippets import highlight, snippet
 from search.stemfiles import load_stems
 from search.store import (
-    INDEX_NAME,
     IndexDamagedError,
     IndexIncompatibleError,
     check_compatible,
     current_build,
+    has_index,
+    open_index,
     read_manifest,
     verify,
 )
@@ -248,7 +248,7 @@ class SearchEngine:
     def _state(self):
         """(build, this thread's searcher, the build's shared IndexView)."""
         build = current_build(self.index_path)
-        if build is None or not whoosh_index.exists_in(str(build), indexname=INDEX_NAME):
+        if not has_index(build):
             raise IndexUnavailableError(f"no index at {self.index_path}")
         if build in self._damaged:
             build = self._last_good(build)
@@ -296,7 +296,7 @@ class SearchEngine:
                 check_compatible(manifest)
                 verify(build, manifest)  # a damaged build is refused; the last good one serves
                 load_stems(build)  # the corpus's unknown words then never wait for the table
-                ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+                ix = open_index(build)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
                 view.sources = {
                     name: {"label": meta.get("label") or name, "url": meta.get("url")}

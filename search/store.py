@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+from whoosh import index as whoosh_index
 
+from search import segfiles
 from search.morphology import analyzer_identity
 
 MANIFEST = "manifest.json"
@@ -182,6 +184,17 @@ def write_manifest(build: Path, manifest: dict, known_checksums: dict | None = N
     }
     (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
+
+
+def open_index(build: Path):
+    """Open a build's Whoosh index; its segment files are read in place from their memory
+    maps, which all processes share (``search.segfiles``)."""
+    segfiles.install()
+    return whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+
+
+def has_index(build: Path | None) -> bool:
+    return build is not None and whoosh_index.exists_in(str(build), indexname=INDEX_NAME)
 
 
 def read_manifest(build: Path | None) -> dict | None:

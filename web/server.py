@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -35,6 +36,7 @@ def serve(settings: Settings) -> None:
     configure(settings.stemmer_table)
     warm_up(stemmer=False)  # the dictionary, before forking: workers share it
     app = create_app(settings=settings)
+    gc.freeze()  # what the master loaded stays shared: the workers' collector leaves it alone
 
     def post_fork(server, worker):
         # Each worker opens its index, then parses the stemmer's table in the background: it

@@ -1,0 +1,126 @@
+"""Lucene columns of ``make bench``: Lucene 4.10 (Debian) and current Lucene (Maven Central).
+
+Both index the same articles (exported from the project's own splitter) and answer the same
+queries with the same top 10 and one highlighted fragment per hit, each query timed as the
+best of 3 after two warm-up rounds, in one JVM. The Java sources are in benchmarks/lucene/
+and are compiled here, at bench time.
+
+    python -m benchmarks.lucene --corpus var/bench/corpus-20000
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import click
+
+from indexer.corpus import corpus_files, parse_document, read_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "benchmarks" / "lucene"
+DEBIAN_JARS = Path("/usr/share/java")
+LUCENE4_JARS = [
+    f"lucene-{name}-4.10.4.jar"
+    for name in ("core", "analyzers-common", "analyzers-stempel", "highlighter", "memory",
+                 "queries")
+]  # fmt: skip
+ENGINES = ("lucene-4.10", "lucene-9.12")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def export_articles(corpus: Path, out: Path) -> int:
+    """Write the project's articles (its own splitter) as id, title, body lines."""
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for path in corpus_files(corpus):
+            for article in parse_document(read_text(path), path.name):
+                handle.write(f"{article.id}\t{_flat(article.title)}\t{_flat(article.body)}\n")
+                count += 1
+    return count
+
+
+def write_queries(logs: dict[str, list[str]], out: Path) -> None:
+    with out.open("w", encoding="utf-8") as handle:
+        for label, queries in logs.items():
+            for q in queries:
+                handle.write(f"{label}\t{_flat(q)}\n")
+
+
+def available() -> str | None:
+    """Why the Lucene columns cannot run here, or None when they can."""
+    if not shutil.which("javac"):
+        return "no JDK (javac)"
+    missing = [j for j in LUCENE4_JARS if not (DEBIAN_JARS / j).exists()]
+    if missing:
+        return f"Debian's liblucene4.10-java is not installed ({missing[0]} missing)"
+    return None
+
+
+def _classpath(engine: str, work: Path) -> str:
+    if engine == "lucene-4.10":
+        return ":".join(str(DEBIAN_JARS / j) for j in LUCENE4_JARS)
+    jars = work / "lucene9-jars"
+    if not any(jars.glob("lucene-core-*.jar")):
+        subprocess.run(
+            ["mvn", "-q", "-f", str(SOURCES / "pom.xml"), "dependency:copy-dependencies",
+             f"-DoutputDirectory={jars}"],
+            check=True, timeout=600, capture_output=True,
+        )  # fmt: skip
+    return ":".join(str(p) for p in sorted(jars.glob("*.jar")))
+
+
+def run_engine(engine: str, articles: Path, queries: Path, work: Path) -> dict:
+    """Compile and run one Lucene column; its JSON result with per-query times."""
+    main = {"lucene-4.10": "Lucene4Bench", "lucene-9.12": "Lucene9Bench"}[engine]
+    classes = work / f"classes-{engine}"
+    classes.mkdir(parents=True, exist_ok=True)
+    classpath = _classpath(engine, work)
+    subprocess.run(
+        ["javac", "-nowarn", "-d", str(classes), "-cp", classpath,
+         str(SOURCES / f"{main}.java"), str(SOURCES / "BenchIO.java")],
+        check=True, timeout=300,
+    )  # fmt: skip
+    index = work / f"index-{engine}"
+    shutil.rmtree(index, ignore_errors=True)
+    out = subprocess.run(
+        ["java", "-Xms1g", "-Xmx4g", "-cp", f"{classpath}:{classes}", main,
+         str(articles), str(index), str(queries)],
+        check=True, capture_output=True, text=True, timeout=3600,
+    ).stdout  # fmt: skip
+    shutil.rmtree(index, ignore_errors=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_all(corpus: Path, logs: dict[str, list[str]], work: Path) -> dict[str, dict]:
+    """Both Lucene columns over a corpus: {engine: result}; {} when Java or jars are missing."""
+    if available():
+        return {}
+    work.mkdir(parents=True, exist_ok=True)
+    articles, queries = work / "articles.tsv", work / "queries.tsv"
+    export_articles(corpus, articles)
+    write_queries(logs, queries)
+    return {engine: run_engine(engine, articles, queries, work) for engine in ENGINES}
+
+
+@click.command()
+@click.option("--corpus", type=click.Path(path_type=Path), required=True)
+@click.option("--work", type=click.Path(path_type=Path), default=ROOT / "var" / "bench" / "lucene")
+def main(corpus: Path, work: Path) -> None:
+    """Run both Lucene columns on a corpus with the benchmark's query logs."""
+    from benchmarks.queries import keyword_queries, questions
+
+    reason = available()
+    if reason:
+        raise click.ClickException(f"Lucene columns skipped: {reason}")
+    logs = {"keywords": keyword_queries(corpus, 200), "questions": questions(200)}
+    click.echo(json.dumps(run_all(corpus, logs, work), indent=1))
+
+
+if __name__ == "__main__":
+    main()

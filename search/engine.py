@@ -248,11 +248,13 @@ class SearchEngine:
     def _state(self):
         """(build, this thread's searcher, the build's shared IndexView)."""
         build = current_build(self.index_path)
+        state = getattr(self._local, "state", None)
+        if state is not None and state[0] == build:
+            return state  # the hot path: this thread's searcher on the current build
         if not has_index(build):
             raise IndexUnavailableError(f"no index at {self.index_path}")
         if build in self._damaged:
             build = self._last_good(build)
-        state = getattr(self._local, "state", None)
         if state is None or state[0] != build:
             try:
                 view = self._view(build)
@@ -358,7 +360,11 @@ class SearchEngine:
         totals, facet counts and date order cover every match, not just the first page.
         """
         _, searcher, view = state
-        plan = build_query(searcher.reader(), parsed) if parsed is not None else EVERYTHING
+        plan = (
+            build_query(searcher.reader(), parsed, families=view.families)
+            if parsed is not None
+            else EVERYTHING
+        )
         deadline.check()
         executor = Executor(view, searcher, deadline)
         complete = executor.run(plan.required)

@@ -41,6 +41,9 @@ class Matches:
 
 
 NONE = Matches(EMPTY_IDS, EMPTY_SCORES)
+# A union is summed in arrays over all docnums when its parts hold at least 1/DENSE_UNION of
+# them (zeroing such arrays then costs less than sorting the matches).
+DENSE_UNION = 16
 
 
 def _is_null(q) -> bool:
@@ -55,8 +58,10 @@ def _is_terms(step) -> bool:
     """A phrase step the array executor handles: a term or an Or of terms (one field)."""
     if isinstance(step, Q.Term):
         return True
-    return isinstance(step, Q.Or) and step.boost == 1 and all(
-        isinstance(t, Q.Term) and t.boost == 1 for t in step.subqueries
+    return (
+        isinstance(step, Q.Or)
+        and step.boost == 1
+        and all(isinstance(t, Q.Term) and t.boost == 1 for t in step.subqueries)
     )
 
 
@@ -66,6 +71,16 @@ def union(parts: list[Matches]) -> Matches:
         return NONE
     if len(parts) == 1:
         return parts[0]
+    size = max(int(p.ids[-1]) for p in parts) + 1
+    if sum(len(p) for p in parts) * DENSE_UNION >= size:
+        # Many matches: add scores into arrays over the docnums (no sort); each part's ids
+        # are unique, and parts are added in order, as bincount below adds them.
+        scores, hit = np.zeros(size), np.zeros(size, dtype=bool)
+        for p in parts:
+            scores[p.ids] += p.scores
+            hit[p.ids] = True
+        ids = np.flatnonzero(hit)
+        return Matches(ids, scores[ids])
     ids = np.concatenate([p.ids for p in parts])
     scores = np.concatenate([p.scores for p in parts])
     unique, inverse = np.unique(ids, return_inverse=True)

@@ -7,8 +7,10 @@ half weight); the words are then combined so that articles with all of them come
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
+from cachetools import LRUCache
 from whoosh import query as Q
 
 from search.analysis import WordTerms, analyze_text
@@ -47,6 +49,7 @@ class QueryContext:
 
     short: bool  # a keyword query (few words), not a question
     typed_diacritics: bool  # the user typed Polish letters somewhere in the query
+    families: FamilyCache | None = field(default=None, compare=False)  # the build's, if any
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,36 @@ def candidates(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
-def family_terms(reader, exact: list[str], fields) -> list[str]:
+class FamilyCache:
+    """A build's word families found by prefix scans of its terms, remembered (bounded) so
+    that a repeated query word costs a lookup, not a scan of the term index. One per build."""
+
+    def __init__(self, size: int = 20_000):
+        self._found: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
+
+    def members(self, reader, fieldname: str, key: str) -> tuple[str, ...]:
+        with self._lock:
+            found = self._found.get((fieldname, key))
+        if found is None:
+            found = _scan_family(reader, fieldname, key)
+            with self._lock:
+                self._found[(fieldname, key)] = found
+        return found
+
+
+def _scan_family(reader, fieldname: str, key: str) -> tuple[str, ...]:
+    members = []
+    for n, raw in enumerate(reader.expand_prefix(fieldname, key)):
+        if n >= MAX_FAMILY_SCAN:
+            break
+        other = raw.decode("utf-8")
+        if family(other) == key:
+            members.append(other)
+    return tuple(members)
+
+
+def family_terms(reader, exact: list[str], fields, cache: FamilyCache | None = None) -> list[str]:
     """Other lemmas of the index in the same word family as the word's own terms."""
     found: list[str] = []
     for term in exact:
@@ -105,12 +137,8 @@ def family_terms(reader, exact: list[str], fields) -> list[str]:
         if not key:
             continue
         for f in fields:
-            for n, raw in enumerate(reader.expand_prefix(f, key)):
-                if n >= MAX_FAMILY_SCAN:
-                    break
-                other = raw.decode("utf-8")
-                if other not in exact and other not in found and family(other) == key:
-                    found.append(other)
+            members = cache.members(reader, f, key) if cache else _scan_family(reader, f, key)
+            found += [m for m in members if m not in exact and m not in found]
     return found
 
 
@@ -118,7 +146,7 @@ def word_query(reader, word: WordTerms, fields, terms: set[str], ctx: QueryConte
     possible = candidates(reader, word, fields, ctx)
     found = [t for t in possible if exists(reader, t, fields)]
     # Word families widen short keyword queries; questions have words enough.
-    relatives = family_terms(reader, possible, fields) if ctx.short else []
+    relatives = family_terms(reader, possible, fields, ctx.families) if ctx.short else []
     terms.update(found, relatives)
     options = [Q.Or([Q.Term(f, t) for f in fields]) for t in found]
     if relatives:
@@ -177,7 +205,10 @@ def is_heavy(parsed: ParsedQuery) -> bool:
 
 
 def build_query(
-    reader, parsed: ParsedQuery, coordination_bonus: float = COORDINATION_BONUS
+    reader,
+    parsed: ParsedQuery,
+    coordination_bonus: float = COORDINATION_BONUS,
+    families: FamilyCache | None = None,
 ) -> QueryPlan:
     """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
     words = [w for c in parsed.clauses for w in analyze_text(c.text)]
@@ -187,6 +218,7 @@ def build_query(
     ctx = QueryContext(
         short=len(words) <= SHORT_QUERY_WORDS,
         typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),
+        families=families,
     )
     terms: set[str] = set()
     groups = []

@@ -21,6 +21,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
+from search.planner import FamilyCache
+
 # The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
 CACHE_POSTINGS = 2_000_000
 # An entry's own cost (key, arrays' headers) counted as this many postings: without it, many
@@ -37,6 +39,7 @@ EMPTY_SCORES = np.empty(0, dtype=np.float64)
 class Postings:
     ids: np.ndarray  # sorted index-wide docnums, deleted documents left out
     weights: np.ndarray  # Whoosh's posting weights: term frequency x field boost
+    df: int = 0  # the term's document frequency as Whoosh counts it (deleted ones included)
 
 
 def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +126,9 @@ class IndexView:
             f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in scorable_fields
         }
         self._columns: dict[str, object] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._vocabulary = None
+        self.families = FamilyCache()  # word families found in this build's terms
         self._vocabulary_lock = threading.Lock()
         self.users = 0  # threads searching this build (kept by the engine)
         self.sources: dict[str, dict] = {}  # file -> readable name and address (manifest)
@@ -197,7 +202,8 @@ class IndexView:
             weights.append(w)
         if not ids:
             return Postings(EMPTY_IDS, EMPTY_SCORES)
-        return Postings(np.concatenate(ids), np.concatenate(weights))
+        df = self.reader.doc_frequency(field, term)
+        return Postings(np.concatenate(ids), np.concatenate(weights), df)
 
     def positions(
         self, field: str, term: str, docs: np.ndarray, check=lambda: None
@@ -230,12 +236,17 @@ class IndexView:
         found = self.postings(field, term)
         if not len(found.ids):
             return EMPTY_IDS, EMPTY_SCORES
-        with self._lock:
-            df = self.reader.doc_frequency(field, term)
-        idf = log(self.doc_count_all / (df + 1)) + 1
+        idf = log(self.doc_count_all / (found.df + 1)) + 1
         tf = found.weights
-        norm = (1 - self.b) + self.b * self.lengths[field][found.ids] / self.avg_length[field]
-        return found.ids, idf * (tf * (self.k1 + 1)) / (tf + self.k1 * norm)
+        return found.ids, idf * (tf * (self.k1 + 1)) / (tf + self._k1_norm(field)[found.ids])
+
+    def _k1_norm(self, field: str) -> np.ndarray:
+        """k1 x BM25's length normalisation per document, computed once per field."""
+        norm = self._norms.get(field)
+        if norm is None:
+            norm = (1 - self.b) + self.b * self.lengths[field] / self.avg_length[field]
+            norm = self._norms[field] = self.k1 * norm
+        return norm
 
     # -- per-article columns (facets and sorting) ------------------------------------------
     def column(self, name: str):

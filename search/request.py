@@ -93,9 +93,7 @@ def check_page(page: int) -> int:
 
 def check_per_page(per_page: int) -> int:
     if not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise QueryError(
-            f"Parameter 'per_page' must be between 1 and {MAX_PAGE_SIZE}.", "per_page"
-        )
+        raise QueryError(f"Parameter 'per_page' must be between 1 and {MAX_PAGE_SIZE}.", "per_page")
     return per_page
 
 

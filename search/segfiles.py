@@ -41,7 +41,8 @@ class _MapSlice:
     def readline(self, size: int | None = -1) -> bytes:  # pickle.load needs it
         newline = self._map.find(b"\n", self._pos, self._end)
         end = self._end if newline < 0 else newline + 1
-        return self.read(end - self._pos if size is None or size < 0 else min(size, end - self._pos))
+        wanted = end - self._pos
+        return self.read(wanted if size is None or size < 0 else min(size, wanted))
 
     def seek(self, position: int, whence: int = os.SEEK_SET) -> int:
         if whence == os.SEEK_CUR:

@@ -97,4 +97,3 @@ def _convert(f, raw):
         return kind(text)
     except ValueError:
         raise SettingsError(f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}") from None
-

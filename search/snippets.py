@@ -25,6 +25,12 @@ MAX_SPANS = 200  # window choice is quadratic in the matches weighed
 
 
 MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def _escape(text: str) -> str:
+    """HTML-escaped text as a plain string: markupsafe's entities, without its objects."""
+    return text.translate(_ENTITIES)
 
 
 @lru_cache(maxsize=1024)
@@ -47,8 +53,11 @@ def match_spans(
     for match in WORD_RE.finditer(text):
         word = match.group()
         if prefilter and word[:PREFIX].lower() not in starts:
-            glued = len(word) >= MIN_GLUED and word.islower() and inner.search(word, 4)
-            if not glued and not CAMEL_BOUNDARY.search(word):
+            # Only a glued lower-case word or a camel-case one may still hold a match.
+            if word.islower():
+                if len(word) < MIN_GLUED or not inner.search(word, 4):
+                    continue
+            elif word[1:].islower() or not CAMEL_BOUNDARY.search(word):
                 continue
         found = surface_terms(word)  # memoised per word as written
         if found is None:
@@ -78,12 +87,12 @@ def _render(text: str, start: int, end: int, spans, repair=repair_display) -> Ma
         if s < start or e > end:
             continue
         if s == cursor and out and text[s - 1 : s].isalpha():
-            out.append(Markup(" "))  # two marked parts of one glued word
-        out.append(escape(repair(text[cursor:s])))
-        out.append(Markup("<mark>{}</mark>").format(repair(text[s:e])))
+            out.append(" ")  # two marked parts of one glued word
+        out.append(_escape(repair(text[cursor:s])))
+        out.append(f"<mark>{_escape(repair(text[s:e]))}</mark>")
         cursor = e
-    out.append(escape(repair(text[cursor:end])))
-    return Markup("").join(out)
+    out.append(_escape(repair(text[cursor:end])))
+    return Markup("".join(out))  # every piece above is escaped text or our own tag
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
 from search.budget import NO_DEADLINE, Deadline
-from search.executor import NONE, Executor, Matches, difference
+from search.executor import NONE, Executor, Matches, contains, difference
 from search.planner import (
     QueryContext,
     QueryPlan,
@@ -182,7 +182,7 @@ def _informative(rest: Matches, groups: list, documents: int, short: bool) -> Ma
     for _, ids in groups:
         idf = max(0.0, float(np.log(max(1, documents) / max(1, len(ids)))))
         total += idf
-        covered += np.isin(rest.ids, ids) * idf
+        covered += contains(ids, rest.ids) * idf
     if total <= 0:
         return rest
     return rest.where(covered >= MIN_COVERAGE * total)
@@ -190,12 +190,13 @@ def _informative(rest: Matches, groups: list, documents: int, short: bool) -> Ma
 
 def _missing(groups: list, page_ids: list[int], complete: Matches) -> list:
     """For each hit of the page, the query's words (groups) it does not contain."""
-    partial = np.setdiff1d(np.array(page_ids, dtype=np.int64), complete.ids)
+    page = np.array(page_ids, dtype=np.int64)
+    partial = page[~contains(complete.ids, page)]
     if not len(partial) or len(groups) < 2:
         return [[] for _ in page_ids]
     lacking: dict[int, list[str]] = {int(d): [] for d in partial}
     for label, found in groups:
-        for doc in partial[~np.isin(partial, found)].tolist():
+        for doc in partial[~contains(found, partial)].tolist():
             lacking[doc].append(label)
     return [lacking.get(d, []) for d in page_ids]
 
@@ -361,7 +362,7 @@ class SearchEngine:
         """
         _, searcher, view = state
         plan = (
-            build_query(searcher.reader(), parsed, families=view.families)
+            build_query(searcher.reader(), parsed, term_cache=view.term_cache)
             if parsed is not None
             else EVERYTHING
         )

@@ -34,6 +34,13 @@ class Matches:
         """Positions of the best matches: by score (or by ``key`` descending, then score),
         ties by docnum."""
         if key is None:
+            if limit is not None and len(self.ids) > 4 * limit > 0:
+                # Only matches scoring at least the limit-th best can rank within the limit
+                # (ties at that score included): sort those, not every match.
+                kth = np.partition(self.scores, len(self.scores) - limit)[-limit]
+                head = np.flatnonzero(self.scores >= kth)
+                order = head[np.lexsort((self.ids[head], -self.scores[head]))]
+                return order[:limit]
             order = np.lexsort((self.ids, -self.scores))
         else:
             order = np.lexsort((self.ids, -self.scores, -key))
@@ -100,10 +107,20 @@ def intersection(parts: list[Matches]) -> Matches:
     return Matches(ids, scores)
 
 
+def contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """For each needle, whether the sorted array ``haystack`` holds it (binary search: no
+    sort of either array, unlike np.isin)."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    at = np.searchsorted(haystack, needles)
+    np.minimum(at, len(haystack) - 1, out=at)
+    return haystack[at] == needles
+
+
 def difference(keep: Matches, drop: Matches) -> Matches:
     if not len(keep) or not len(drop):
         return keep
-    return keep.where(~np.isin(keep.ids, drop.ids, assume_unique=True))
+    return keep.where(~contains(drop.ids, keep.ids))
 
 
 class Executor:
@@ -113,8 +130,20 @@ class Executor:
         self.view = view
         self.searcher = searcher
         self.deadline = deadline
+        self._done: dict[int, Matches] = {}
+        self._keep: list = []
 
     def run(self, q) -> Matches:
+        """The matches of a query tree. A plan's word groups appear in both its all-words and
+        its partial query (the very same objects): each is evaluated once per search."""
+        key = id(q)
+        found = self._done.get(key)
+        if found is None:
+            found = self._done[key] = self._run(q)
+            self._keep.append(q)  # keeps the id unique while the memo lives
+        return found
+
+    def _run(self, q) -> Matches:
         self.deadline.check()
         if isinstance(q, Q.Term):
             ids, scores = self.view.bm25(q.fieldname, q.text)

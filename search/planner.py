@@ -49,7 +49,7 @@ class QueryContext:
 
     short: bool  # a keyword query (few words), not a question
     typed_diacritics: bool  # the user typed Polish letters somewhere in the query
-    families: FamilyCache | None = field(default=None, compare=False)  # the build's, if any
+    term_cache: TermCache | None = field(default=None, compare=False)  # the build's, if any
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,16 @@ class QueryPlan:
     groups: tuple[tuple[str, Q.Query], ...] = ()  # (the words as typed, their query)
 
 
-def exists(reader, term: str, fields) -> bool:
+def exists(reader, term: str, fields, cache: TermCache | None = None) -> bool:
+    if cache is not None:
+        return cache.exists(reader, term, fields)
     return any((f, term) in reader for f in fields)
 
 
 def alternatives(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
     """Index terms that stand for one query word: lemmas, diacritic and name variants."""
     possible = candidates(reader, word, fields, ctx)
-    return [t for t in possible if exists(reader, t, fields)]
+    return [t for t in possible if exists(reader, t, fields, ctx.term_cache)]
 
 
 def candidates(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
@@ -100,13 +102,25 @@ def candidates(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
-class FamilyCache:
-    """A build's word families found by prefix scans of its terms, remembered (bounded) so
-    that a repeated query word costs a lookup, not a scan of the term index. One per build."""
+class TermCache:
+    """What query planning asks of a build's term index, remembered (bounded LRUs): whether
+    a term exists, and word families found by prefix scans. A repeated query word then costs
+    a dictionary lookup, not a walk of Whoosh's term index. One per build and process."""
 
-    def __init__(self, size: int = 20_000):
+    def __init__(self, size: int = 20_000, terms: int = 100_000):
         self._found: LRUCache = LRUCache(maxsize=size)
+        self._exists: LRUCache = LRUCache(maxsize=terms)
         self._lock = threading.Lock()  # cachetools' caches are not thread-safe
+
+    def exists(self, reader, term: str, fields) -> bool:
+        key = (term, tuple(fields))
+        with self._lock:
+            found = self._exists.get(key)
+        if found is None:
+            found = any((f, term) in reader for f in fields)
+            with self._lock:
+                self._exists[key] = found
+        return found
 
     def members(self, reader, fieldname: str, key: str) -> tuple[str, ...]:
         with self._lock:
@@ -129,7 +143,7 @@ def _scan_family(reader, fieldname: str, key: str) -> tuple[str, ...]:
     return tuple(members)
 
 
-def family_terms(reader, exact: list[str], fields, cache: FamilyCache | None = None) -> list[str]:
+def family_terms(reader, exact: list[str], fields, cache: TermCache | None = None) -> list[str]:
     """Other lemmas of the index in the same word family as the word's own terms."""
     found: list[str] = []
     for term in exact:
@@ -144,9 +158,9 @@ def family_terms(reader, exact: list[str], fields, cache: FamilyCache | None = N
 
 def word_query(reader, word: WordTerms, fields, terms: set[str], ctx: QueryContext):
     possible = candidates(reader, word, fields, ctx)
-    found = [t for t in possible if exists(reader, t, fields)]
+    found = [t for t in possible if exists(reader, t, fields, ctx.term_cache)]
     # Word families widen short keyword queries; questions have words enough.
-    relatives = family_terms(reader, possible, fields, ctx.families) if ctx.short else []
+    relatives = family_terms(reader, possible, fields, ctx.term_cache) if ctx.short else []
     terms.update(found, relatives)
     options = [Q.Or([Q.Term(f, t) for f in fields]) for t in found]
     if relatives:
@@ -208,7 +222,7 @@ def build_query(
     reader,
     parsed: ParsedQuery,
     coordination_bonus: float = COORDINATION_BONUS,
-    families: FamilyCache | None = None,
+    term_cache: TermCache | None = None,
 ) -> QueryPlan:
     """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
     words = [w for c in parsed.clauses for w in analyze_text(c.text)]
@@ -218,7 +232,7 @@ def build_query(
     ctx = QueryContext(
         short=len(words) <= SHORT_QUERY_WORDS,
         typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),
-        families=families,
+        term_cache=term_cache,
     )
     terms: set[str] = set()
     groups = []

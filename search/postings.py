@@ -21,7 +21,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
-from search.planner import FamilyCache
+from search.planner import TermCache
 
 # The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
 CACHE_POSTINGS = 2_000_000
@@ -128,7 +128,7 @@ class IndexView:
         self._columns: dict[str, object] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._vocabulary = None
-        self.families = FamilyCache()  # word families found in this build's terms
+        self.term_cache = TermCache()  # term lookups and word families of this build
         self._vocabulary_lock = threading.Lock()
         self.users = 0  # threads searching this build (kept by the engine)
         self.sources: dict[str, dict] = {}  # file -> readable name and address (manifest)

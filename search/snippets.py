@@ -38,6 +38,20 @@ def _inner_starts(starts: frozenset[str]) -> re.Pattern:
     return re.compile("|".join(map(re.escape, sorted(starts))) or "(?!)")
 
 
+@lru_cache(maxsize=1024)
+def _candidates(starts: frozenset[str]) -> re.Pattern:
+    """Whole words that may match, found by the regex engine instead of a Python loop over
+    every word: words starting like a form of a term (any case), words of MIN_GLUED+ letters
+    holding a form from their 5th letter on (maybe glued), and camel-case words. A superset
+    of what match_spans keeps (it checks each candidate as before)."""
+    forms = "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
+    return re.compile(
+        rf"(?<!\w)(?:(?i:{forms})\w*"
+        rf"|(?=\w{{{MIN_GLUED}}})\w{{4}}\w*?(?:{forms})\w*"
+        r"|\w*?[a-ząćęłńóśźż][A-ZĄĆĘŁŃÓŚŹŻ]\w*)"
+    )
+
+
 def match_spans(
     text: str, terms: Collection[str], prefilter: bool = True
 ) -> list[tuple[int, int, frozenset[str]]]:
@@ -50,7 +64,7 @@ def match_spans(
     starts = frozenset().union(*(prefixes(t) for t in terms)) if terms else frozenset()
     inner = _inner_starts(starts)
     spans = []
-    for match in WORD_RE.finditer(text):
+    for match in (_candidates(starts) if prefilter else WORD_RE).finditer(text):
         word = match.group()
         if prefilter and word[:PREFIX].lower() not in starts:
             # Only a glued lower-case word or a camel-case one may still hold a match.
@@ -169,10 +183,10 @@ def snippet(text: str, terms: Collection[str]) -> Markup:
         # Snippets are on every results page: only camel-case glue is undone there (the
         # dictionary split of lower-case glue costs a lookup per long word).
         piece = _render(text, start, end, spans, _camel_apart)
-        prefix = Markup("… ") if start > 0 else Markup("")
-        suffix = Markup(" …") if end < len(text) or cut else Markup("")
-        parts.append(prefix + piece + suffix)
-    return Markup(" ").join(parts).replace(Markup("… …"), Markup("…"))
+        prefix = "… " if start > 0 else ""
+        suffix = " …" if end < len(text) or cut else ""
+        parts.append(f"{prefix}{piece}{suffix}")
+    return Markup(" ".join(parts).replace("… …", "…"))  # pieces are escaped by _render
 
 
 def highlight(text: str, terms: Collection[str]) -> Markup:

@@ -38,6 +38,7 @@ from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.writer import segment_writer
 from search.morphology import warm_up
+from search.postings import lexicon_words
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 from search.stemfiles import load_stems, new_stems, write_stems
 from search.store import (
@@ -53,6 +54,7 @@ from search.store import (
     rebuild_lock,
     switch_to,
     write_manifest,
+    write_words,
 )
 
 WRITER_MB = 256  # per writer process: postings sorted in memory up to this size
@@ -287,6 +289,11 @@ def _write_manifest(
     )
 
 
+def _record_words(build: Path) -> None:
+    """The build's words for typo correction, so that servers need not read its lexicon."""
+    write_words(build, lexicon_words(whoosh_index.open_dir(str(build), indexname=INDEX_NAME)))
+
+
 def _check(build: Path, expected: int) -> None:
     indexed = whoosh_index.open_dir(str(build), indexname=INDEX_NAME).doc_count()
     if indexed != expected:
@@ -362,6 +369,7 @@ def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: fl
                 f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
             )
         _check(build, result["articles"])
+        _record_words(build)
         _write_manifest(build, corpus, result["files"], result["skipped"])
         return BuildReport(
             documents=len(result["files"]),
@@ -458,6 +466,7 @@ class _Update:
         write_stems(build, new_stems(known_stems))
         known = {k: v for k, v in self.manifest["files"].items() if k not in self.deleted}
         known.update(result["files"])
+        _record_words(build)
         manifest = _write_manifest(
             build, self.corpus, known, result["skipped"], self.manifest.get("checksums")
         )

@@ -42,6 +42,7 @@ from search.store import (
     has_index,
     open_index,
     read_manifest,
+    read_words,
     verify,
 )
 
@@ -301,6 +302,7 @@ class SearchEngine:
                 load_stems(build)  # the corpus's unknown words then never wait for the table
                 ix = open_index(build)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+                view.words = lambda: read_words(build)
                 view.sources = {
                     name: {"label": meta.get("label") or name, "url": meta.get("url")}
                     for name, meta in ((manifest or {}).get("files") or {}).items()
@@ -324,18 +326,16 @@ class SearchEngine:
                 view.close()
             self._views = {}
 
-    def warm_up(self, then=None) -> None:
-        """Open the current build and read what queries need: columns first, then ``then()``
-        (the server loads the stemmer's table there), then the typo vocabulary."""
+    def warm_up(self) -> None:
+        """Open the current build and read what queries need now, not on the first search:
+        its columns and its typo vocabulary (a server does it before forking its workers).
+        An unusable index is left for the first search to report."""
         try:
             view = self._state()[2]
-            view.column("year")
-        except (IndexUnavailableError, IndexIncompatibleError):
-            view = None
-        if then is not None:
-            then()
-        if view is not None:
-            view.vocabulary()
+        except (IndexUnavailableError, IndexIncompatibleError, OSError):
+            return
+        view.column("year")
+        view.vocabulary()
 
     def manifest(self) -> dict:
         """The current build's manifest (counts, build time), {} when missing."""

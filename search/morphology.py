@@ -12,6 +12,7 @@ index); the dictionaries live in this module's lazily created singletons.
 
 from __future__ import annotations
 
+import struct
 import threading
 import unicodedata
 from functools import lru_cache
@@ -97,17 +98,50 @@ def _get_stemmer():
     if _stemmer is None:
         with _stemmer_lock:
             if _stemmer is None:
-                from importlib.resources import as_file, files
+                import gzip
+                from importlib.resources import files
 
-                from pystempel import Stemmer, streams
+                from pystempel import Stemmer
 
-                streams.DISABLE_TQDM = True  # no progress bar on the server's output
                 package, name = STEMMER_TABLES[_table]
-                # from_file with an explicit path: pystempel's own loaders use a deprecated
-                # importlib.resources API.
-                with as_file(files(package) / name) as path:
-                    _stemmer = Stemmer.from_file(path)
+                # The table is decompressed at once and read from memory: pystempel's own
+                # loader reads it a few bytes at a time through gzip and a progress bar,
+                # which made up half of its parsing time.
+                data = gzip.decompress((files(package) / name).read_bytes())
+                _stemmer = Stemmer.from_stream(_TableStream(data))
     return _stemmer
+
+
+class _TableStream:
+    """The reads pystempel's table parser makes (Java's DataInputStream), over bytes."""
+
+    _INT = struct.Struct(">i")
+    _CHAR = struct.Struct(">H")
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._pos = 0
+
+    def read_int(self) -> int:
+        value = self._INT.unpack_from(self._data, self._pos)[0]
+        self._pos += 4
+        return value
+
+    def read_char(self) -> str:
+        value = self._CHAR.unpack_from(self._data, self._pos)[0]
+        self._pos += 2
+        return chr(value)
+
+    def read_boolean(self) -> bool:
+        value = self._data[self._pos] != 0
+        self._pos += 1
+        return value
+
+    def read_utf(self) -> str:
+        length = self._CHAR.unpack_from(self._data, self._pos)[0]
+        start = self._pos + 2
+        self._pos = start + length
+        return self._data[start : self._pos].decode("utf-8")
 
 
 def _get_snowball():
@@ -221,16 +255,23 @@ _stems: LRUCache = LRUCache(maxsize=MAX_REMEMBERED_STEMS)
 _stems_lock = threading.Lock()  # cachetools' caches are not thread-safe
 
 
+# The stems an index build recorded (bounded by its corpus, not by queries): a plain dict,
+# replaced whole when a build is opened, so that opening one costs a JSON parse, not 200k
+# insertions into an LRU.
+_recorded: dict[str, str] = {}
+
+
 def remember_stems(stems: dict[str, str]) -> None:
-    """Take stems computed elsewhere (by the indexer, with the same table)."""
-    with _stems_lock:
-        _stems.update(stems)
+    """Take the stems an index build recorded (computed by the indexer with the same table);
+    they replace those of the build opened before."""
+    global _recorded
+    _recorded = dict(stems)
 
 
 def remembered_stems() -> dict[str, str]:
     """Every stem this process knows (what an index build records for the server)."""
     with _stems_lock:
-        return dict(_stems)
+        return {**_recorded, **_stems}
 
 
 def stem_unknown(word: str) -> str:
@@ -242,6 +283,9 @@ def stem_unknown(word: str) -> str:
     """
     if len(word) <= 4 or not word.isalpha() or _table == "none":
         return word
+    found = _recorded.get(word)
+    if found is not None:
+        return found
     with _stems_lock:
         found = _stems.get(word)
     if found is None:

@@ -103,6 +103,15 @@ def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
     return _encode([v or "" for v in reader])
 
 
+def lexicon_words(ix) -> list[str]:
+    """Every term of the body field, sorted (what an index build records as its words)."""
+    words: set[str] = set()
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            words.update(t.decode("utf-8") for t in leaf.lexicon("body"))
+    return sorted(words)
+
+
 class IndexView:
     """Array access to one opened index build, shared by all threads of a process."""
 
@@ -128,6 +137,7 @@ class IndexView:
         self._columns: dict[str, object] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._vocabulary = None
+        self.words = None  # a function giving the build's recorded words, if any
         self.term_cache = TermCache()  # term lookups and word families of this build
         self._vocabulary_lock = threading.Lock()
         self.users = 0  # threads searching this build (kept by the engine)
@@ -142,20 +152,15 @@ class IndexView:
             self._cached = 0
 
     def vocabulary(self):
-        """The body's lexicon for typo correction, read on first use.
-
-        Read through a reader of its own, segment by segment, so that searches (which share
-        ``self.reader`` under the lock) go on meanwhile.
-        """
+        """The body's words for typo correction: the build's recorded list (``words``, set
+        by the engine), else read from the lexicon (segment by segment, through a reader of
+        its own, so that searches sharing ``self.reader`` go on meanwhile)."""
         from search.spelling import Vocabulary
 
         with self._vocabulary_lock:
             if self._vocabulary is None:
-                words: set[str] = set()
-                with self.ix.reader() as reader:
-                    for leaf, _ in reader.leaf_readers():
-                        words.update(t.decode("utf-8") for t in leaf.lexicon("body"))
-                self._vocabulary = Vocabulary(sorted(words))
+                recorded = self.words() if self.words else None
+                self._vocabulary = Vocabulary(recorded or lexicon_words(self.ix))
             return self._vocabulary
 
     def _field_lengths(self, field: str) -> np.ndarray:

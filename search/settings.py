@@ -28,7 +28,6 @@ class Settings:
     corpus_dir: Path = field(default=Path("corpus"), metadata={"env": "CORPUS_DIR"})
     per_page: int = field(default=10, metadata={"env": "PER_PAGE", "min": 1, "max": 50})
     stemmer_table: str = field(default="default", metadata={"env": "SEARCH_STEMMER_TABLE"})
-    stemmer_delay_s: float = field(default=2.0, metadata={"env": "SEARCH_STEMMER_DELAY_S"})
     host: str = field(default="127.0.0.1", metadata={"env": "HOST"})
     port: int = field(default=8000, metadata={"env": "PORT", "min": 1, "max": 65535})
     workers: int = field(default=0, metadata={"env": "WORKERS", "min": 0, "max": 64})
@@ -48,8 +47,8 @@ class Settings:
             low, high = f.metadata.get("min"), f.metadata.get("max")
             if low is not None and not low <= value <= high:
                 raise SettingsError(f"{f.metadata['env']} must be between {low} and {high}")
-        if self.search_budget_s <= 0 or self.stemmer_delay_s < 0:
-            raise SettingsError("SEARCH_BUDGET_S must be positive, SEARCH_STEMMER_DELAY_S >= 0")
+        if self.search_budget_s <= 0:
+            raise SettingsError("SEARCH_BUDGET_S must be positive")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **options) -> Settings:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from search import segfiles
 from search.morphology import analyzer_identity
 
 MANIFEST = "manifest.json"
+WORDS = "words.txt"  # the body's terms, one per line, for typo correction
 MANIFEST_FORMAT = 2
 INDEX_NAME = "MAIN"
 KEEP_OLD_BUILDS = 2  # finished builds a still-running reader may have open
@@ -158,11 +160,38 @@ def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
     return out
 
 
+_verified: set[tuple[str, str]] = set()  # (build, digest of its recorded checksums)
+_verified_lock = threading.Lock()
+
+
 def verify(build: Path, manifest: dict | None) -> None:
-    """Check a build's files against its manifest's checksums; raise IndexDamagedError."""
+    """Check a build's files against its manifest's checksums; raise IndexDamagedError.
+
+    A build found whole is remembered for this process and the workers it forks: the server
+    verifies the current build once, in the master, while it loads the dictionary."""
     recorded = (manifest or {}).get("checksums")
     if recorded is None:
         return  # built before checksums were recorded
+    key = (str(build), hashlib.sha1(json.dumps(recorded, sort_keys=True).encode()).hexdigest())
+    with _verified_lock:
+        if key in _verified:
+            return
+        _check_files(build, recorded)
+        _verified.add(key)
+
+
+def verify_current(index: Path) -> None:
+    """Verify the current build ahead of opening it (errors are left for the opener)."""
+    build = current_build(Path(index))
+    if build is None:
+        return
+    try:
+        verify(build, read_manifest(build))
+    except (IndexDamagedError, OSError, ValueError):
+        pass
+
+
+def _check_files(build: Path, recorded: dict) -> None:
     for name, entry in recorded.items():
         path = build / name
         try:
@@ -184,6 +213,21 @@ def write_manifest(build: Path, manifest: dict, known_checksums: dict | None = N
     }
     (build / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
+
+
+def write_words(build: Path, words: list[str]) -> None:
+    """Record the build's words (replacing a hard-linked copy, never writing through it)."""
+    path = build / WORDS
+    path.unlink(missing_ok=True)
+    path.write_text("\n".join(words), encoding="utf-8")
+
+
+def read_words(build: Path) -> list[str] | None:
+    """The build's recorded words; None when it has none (built before they were recorded)."""
+    try:
+        return (build / WORDS).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return None
 
 
 def open_index(build: Path):

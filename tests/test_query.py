@@ -9,7 +9,8 @@ from whoosh import query as Q
 from search.planner import build_query
 from search.postings import CACHE_POSTINGS, ENTRY_OVERHEAD, IndexView
 from search.query import FIELDS, parse
-from search.store import INDEX_NAME
+from search.segfiles import MappedFile
+from search.store import INDEX_NAME, open_index
 
 
 def form(text: str):
@@ -104,3 +105,25 @@ def test_posting_cache_evicts_least_recently_used(index_dir, monkeypatch):
         assert view._cached == budget
     finally:
         view.close()
+
+
+def test_segments_are_read_in_place_from_their_maps(index_dir):
+    """A process opening a build holds no private copy of its postings: every inner file of a
+    compound segment reads from the shared memory map, and reads give the same bytes."""
+    ix = open_index(index_dir.resolve())
+    reader = ix.reader()
+    try:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert leaves
+        for leaf in leaves:
+            postings = leaf._terms._postfile
+            assert isinstance(postings, MappedFile)
+            assert postings._buf.obj is not None  # a view of the map, not a bytes copy
+            head = postings.get(0, 16)
+            postings.seek(0)
+            assert postings.read(16) == head and postings.tell() == 16
+        # Searching through the mapped files gives the stored articles back.
+        with ix.searcher() as searcher:
+            assert searcher.document(id=searcher.stored_fields(0)["id"])
+    finally:
+        reader.close()

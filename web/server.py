@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import threading
-import time
 
 from gunicorn.app.base import BaseApplication
 
-from search.morphology import configure, load_stemmer, warm_up
+from search.morphology import configure, warm_up
 from search.settings import Settings
+from search.store import verify_current
 
 
 class SearchServer(BaseApplication):
@@ -33,23 +33,20 @@ def serve(settings: Settings) -> None:
     """Serve the search app; dictionaries load before forking so every worker shares them."""
     from web import create_app
 
+    # The current build's checksums are read (SHA-1 releases the interpreter lock) while the
+    # dictionary loads; then the build is opened here, before forking, so that every worker
+    # starts with it (and shares its pages) instead of opening it on its first request.
+    checked = threading.Thread(target=verify_current, args=(settings.index_dir,), daemon=True)
+    checked.start()
     configure(settings.stemmer_table)
-    warm_up(stemmer=False)  # the dictionary, before forking: workers share it
+    # The dictionary and the stemmer's table (0.7 s), before forking: workers share them, and
+    # no early query waits for a worker to parse the table.
+    warm_up(stemmer=True)
     app = create_app(settings=settings)
+    checked.join()
+    engine = app.extensions["search_engine"]
+    engine.warm_up()  # the current build, its columns and word list
     gc.freeze()  # what the master loaded stays shared: the workers' collector leaves it alone
-
-    def post_fork(server, worker):
-        # Each worker opens its index, then parses the stemmer's table in the background: it
-        # answers at once, and only queries with words that neither the dictionary nor the
-        # corpus knows wait for the table. The table waits a moment (stemmer_delay_s) so that
-        # its parsing does not compete with the first requests for the interpreter.
-        engine = app.extensions["search_engine"]
-        delay = settings.stemmer_delay_s
-
-        def warm():
-            engine.warm_up(then=lambda: time.sleep(delay) or load_stemmer())
-
-        threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
     options = {
         "bind": f"{settings.host}:{settings.port}",
@@ -58,7 +55,6 @@ def serve(settings: Settings) -> None:
         "worker_connections": 1000,
         "threads": settings.threads,
         "preload_app": True,
-        "post_fork": post_fork,
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 10,

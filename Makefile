@@ -52,7 +52,7 @@ lint: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) var
 
-SIZES ?= 2000,20000,100000
+SIZES ?= 5000,20000,100000
 HTTP_SECONDS ?= 10,30
 # Optional, not part of `make test`: the project beside the naive baseline, Lucene 4.10
 # (Debian's liblucene4.10-java) and current Lucene (Maven Central), in one run.

@@ -361,7 +361,7 @@ def plot(results: list[dict], out: Path) -> None:
 
 
 @click.command()
-@click.option("--sizes", default="2000,20000,100000", show_default=True)
+@click.option("--sizes", default="5000,20000,100000", show_default=True)
 @click.option(
     "--http-seconds", default="10,30", show_default=True, help="wrk time for 1 and 16 connections."
 )

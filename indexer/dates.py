@@ -80,14 +80,16 @@ def document_year(texts: list[str]) -> int | None:
 
 def find_date(text: str, default_year: int | None = None) -> str | None:
     """Return the first date mentioned in the text, as ISO or its known parts, else None."""
-    candidates: list[tuple[int, str | None]] = []
+    candidates: list[tuple[int, str | None]] = []  # the first date of each kind is enough
     for m in DAY_MONTH.finditer(text):
         year = int(m.group(3)) if m.group(3) else default_year
         candidates.append((m.start(), _iso(year, _month(m.group(2)), int(m.group(1)))))
+        break
     for m in NUMERIC.finditer(text):
         month, day = int(m.group(2)), int(m.group(1))
         if 1 <= month <= 12 and 1 <= day <= 31:
             candidates.append((m.start(), _iso(_year(m.group(3)), month, day)))
+            break
     if candidates:
         return min(candidates, key=lambda c: c[0])[1]
     m = MONTH_ONLY.search(text)

@@ -469,18 +469,21 @@ class SearchEngine:
         """A corrected query when some words are not in the index but close to words that are."""
         _, searcher, view = state
         reader = searcher.reader()
-        ctx = QueryContext(short=True, typed_diacritics=False)
+        ctx = QueryContext(short=True, typed_diacritics=False, term_cache=view.term_cache)
         replaced: dict[str, str] = {}
+        frequency = lambda term: reader.doc_frequency("body", term)  # noqa: E731
         for clause in parsed.clauses:
             for word in analyze_text(clause.text):
                 if alternatives(reader, word, FIELDS, ctx):
                     continue
-                frequency = lambda term: reader.doc_frequency("body", term)  # noqa: E731
                 # The word as typed, else its stem: the lexicon holds dictionary forms, so an
                 # inflected typo ("stdentów") is closer to them once its ending is cut.
                 fix = None
                 for form in dict.fromkeys((word.surface.lower(), *word.terms)):
-                    fix = fix or view.vocabulary().corrections(form, frequency)
+                    fix = fix or view.term_cache.remembered(
+                        ("correction", form),
+                        lambda form=form: view.vocabulary().corrections(form, frequency),
+                    )
                 if fix:
                     if word.surface[:1].isupper():
                         fix = fix[:1].upper() + fix[1:]

@@ -92,10 +92,7 @@ def candidates(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
             if len(lower) - cut >= 4:
                 candidates.append(lower[:-cut])
         for f in fields:
-            for raw in reader.expand_prefix(f, stem):
-                term = raw.decode("utf-8")
-                if len(term) - len(stem) > MAX_PREFIX_EXTRA_CHARS:
-                    continue
+            for term in endings(reader, f, stem, ctx.term_cache):
                 candidates.append(term)
                 if len(candidates) > MAX_PREFIX_EXPANSIONS:
                     break
@@ -103,33 +100,58 @@ def candidates(reader, word: WordTerms, fields, ctx: QueryContext) -> list[str]:
 
 
 class TermCache:
-    """What query planning asks of a build's term index, remembered (bounded LRUs): whether
-    a term exists, and word families found by prefix scans. A repeated query word then costs
-    a dictionary lookup, not a walk of Whoosh's term index. One per build and process."""
+    """What query planning asks of a build's terms, remembered (bounded LRUs): whether a term
+    exists, word families and endings found by prefix scans, typo corrections. A repeated
+    query word then costs a dictionary lookup, not a walk of Whoosh's term index. One per
+    build and process."""
+
+    _MISSING = object()
 
     def __init__(self, size: int = 20_000, terms: int = 100_000):
         self._found: LRUCache = LRUCache(maxsize=size)
         self._exists: LRUCache = LRUCache(maxsize=terms)
         self._lock = threading.Lock()  # cachetools' caches are not thread-safe
 
-    def exists(self, reader, term: str, fields) -> bool:
-        key = (term, tuple(fields))
+    def remembered(self, key: tuple, compute, cache: LRUCache | None = None):
+        """compute()'s value for key, computed once while it stays in the cache."""
+        cache = self._found if cache is None else cache
         with self._lock:
-            found = self._exists.get(key)
-        if found is None:
-            found = any((f, term) in reader for f in fields)
+            found = cache.get(key, self._MISSING)
+        if found is self._MISSING:
+            found = compute()
             with self._lock:
-                self._exists[key] = found
+                cache[key] = found
         return found
 
+    def endings(self, reader, fieldname: str, stem: str) -> tuple[str, ...]:
+        return self.remembered(
+            ("endings", fieldname, stem), lambda: endings(reader, fieldname, stem)
+        )
+
+    def exists(self, reader, term: str, fields) -> bool:
+        return self.remembered(
+            (term, tuple(fields)), lambda: any((f, term) in reader for f in fields), self._exists
+        )
+
     def members(self, reader, fieldname: str, key: str) -> tuple[str, ...]:
-        with self._lock:
-            found = self._found.get((fieldname, key))
-        if found is None:
-            found = _scan_family(reader, fieldname, key)
-            with self._lock:
-                self._found[(fieldname, key)] = found
-        return found
+        return self.remembered(
+            ("family", fieldname, key), lambda: _scan_family(reader, fieldname, key)
+        )
+
+
+def endings(reader, fieldname: str, stem: str, cache: TermCache | None = None) -> tuple[str, ...]:
+    """Index terms that are the stem with at most MAX_PREFIX_EXTRA_CHARS more letters (the
+    first MAX_PREFIX_EXPANSIONS + 1 of them: no query takes more)."""
+    if cache is not None:
+        return cache.endings(reader, fieldname, stem)
+    found = []
+    for raw in reader.expand_prefix(fieldname, stem):
+        term = raw.decode("utf-8")
+        if len(term) - len(stem) <= MAX_PREFIX_EXTRA_CHARS:
+            found.append(term)
+            if len(found) > MAX_PREFIX_EXPANSIONS:
+                break
+    return tuple(found)
 
 
 def _scan_family(reader, fieldname: str, key: str) -> tuple[str, ...]:

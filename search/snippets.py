@@ -25,12 +25,21 @@ MAX_SPANS = 200  # window choice is quadratic in the matches weighed
 
 
 MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
-_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
-
 def _escape(text: str) -> str:
     """HTML-escaped text as a plain string: markupsafe's entities, without its objects."""
-    return text.translate(_ENTITIES)
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+@lru_cache(maxsize=1024)
+def _starts(terms: frozenset[str]) -> frozenset[str]:
+    """The first letters of every form of the terms (once per query, not per snippet)."""
+    return frozenset().union(*(prefixes(t) for t in terms)) if terms else frozenset()
 
 
 @lru_cache(maxsize=1024)
@@ -56,12 +65,12 @@ def match_spans(
     text: str, terms: Collection[str], prefilter: bool = True
 ) -> list[tuple[int, int, frozenset[str]]]:
     """Character spans of the words in text that match the terms, with the terms matched."""
-    terms = terms if isinstance(terms, frozenset | set) else frozenset(terms)
+    terms = terms if isinstance(terms, frozenset) else frozenset(terms)
     # Analysing every word of an article is most of a snippet's cost; a word none of whose
     # possible parts starts like one of the terms' forms cannot match. Parts: the word itself,
     # camel-case pieces, and for long lower-case words the dictionary words they may be glued
     # from (each 4+ letters, so from the 5th letter on).
-    starts = frozenset().union(*(prefixes(t) for t in terms)) if terms else frozenset()
+    starts = _starts(terms)
     inner = _inner_starts(starts)
     spans = []
     for match in (_candidates(starts) if prefilter else WORD_RE).finditer(text):

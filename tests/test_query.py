@@ -6,7 +6,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
-from search.planner import build_query
+from search.planner import TermCache, build_query
 from search.postings import CACHE_POSTINGS, ENTRY_OVERHEAD, IndexView
 from search.query import FIELDS, parse
 from search.segfiles import MappedFile
@@ -127,3 +127,21 @@ def test_segments_are_read_in_place_from_their_maps(index_dir):
             assert searcher.document(id=searcher.stored_fields(0)["id"])
     finally:
         reader.close()
+
+
+def test_term_cache_is_bounded_and_remembers(index_dir):
+    """The per-build memo of planning answers keeps at most its size, and a remembered answer
+    is not computed again."""
+    cache = TermCache(size=3, terms=3)
+    calls = []
+
+    def compute(n):
+        calls.append(n)
+        return n * n
+
+    for n in range(10):
+        assert cache.remembered(("n", n), lambda n=n: compute(n)) == n * n
+    assert cache.remembered(("n", 9), lambda: compute(-1)) == 81  # remembered
+    assert len(cache._found) == 3 and -1 not in calls
+    assert cache.remembered(("none",), lambda: None) is None  # None is remembered too
+    assert cache.remembered(("none",), lambda: compute(-2)) is None and -2 not in calls

@@ -52,7 +52,7 @@ FEW_RESULTS = 3
 # has thousands of files; years are few and all listed).
 SOURCE_FACET_LIMIT = 20
 WORD = re.compile(r"\w+")
-DEFAULT_BUDGET_S = 1.0
+DEFAULT_BUDGET_S = 0.9
 RELATED_TERMS = 12  # the article's most distinctive words that find its related articles
 RELATED_SCAN_CHARS = 20_000
 # Partial matches of keyword queries must hold this share of the query's information (IDF).

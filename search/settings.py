@@ -34,7 +34,8 @@ class Settings:
     threads: int = field(default=4, metadata={"env": "THREADS", "min": 1, "max": 64})
     index_procs: int = field(default=0, metadata={"env": "INDEX_PROCS", "min": 0, "max": 64})
     cors_origins: str = field(default="", metadata={"env": "CORS_ORIGINS"})
-    search_budget_s: float = field(default=1.0, metadata={"env": "SEARCH_BUDGET_S"})
+    # 0.9 s: with reading the request and writing the answer, no request passes 1 s.
+    search_budget_s: float = field(default=0.9, metadata={"env": "SEARCH_BUDGET_S"})
 
     def __post_init__(self) -> None:
         if self.stemmer_table not in STEMMER_TABLE_CHOICES:

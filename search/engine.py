@@ -405,10 +405,12 @@ class SearchEngine:
 
         Raises QueryError for a bad request and SearchTimeout past the time budget."""
         started = time.perf_counter()
-        deadline = deadline or Deadline.after(self.budget_s)
         req = check(SearchRequest(text, page, per_page, filters or Filters()))
         text, filters = req.q, req.filters
+        # Opening a build (once per process and build: verifying its checksums, reading its
+        # columns) is not the query's cost: the budget starts once the build is open.
         state = self._state()
+        deadline = deadline or Deadline.after(self.budget_s)
         parsed = parse(text)
         run = self._run(state, parsed, page, per_page, filters, deadline)
         suggestion = None

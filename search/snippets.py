@@ -25,6 +25,8 @@ MAX_SPANS = 200  # window choice is quadratic in the matches weighed
 
 
 MIN_GLUED = 8  # split_compound: two dictionary words of 4+ letters
+
+
 def _escape(text: str) -> str:
     """HTML-escaped text as a plain string: markupsafe's entities, without its objects."""
     return (

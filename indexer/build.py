@@ -40,7 +40,7 @@ from indexer.writer import segment_writer
 from search.morphology import warm_up
 from search.postings import lexicon_words
 from search.schema import SCHEMA_VERSION, build_schema, year_of
-from search.stemfiles import load_stems, new_stems, write_stems
+from search.stemfiles import load_table, write_table
 from search.store import (
     INDEX_NAME,
     MANIFEST,
@@ -192,7 +192,6 @@ def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
     try:
         _write_segments(ix, paths, corpus, report, lambda n, err: events.put(("file", n, err)))
-        write_stems(part.parent, new_stems({}))  # all it knows: the build must be complete
     except BaseException as exc:
         events.put(("failed", f"{type(exc).__name__}: {exc}"))
         raise
@@ -223,7 +222,6 @@ def write_corpus_index(
         report = _new_report()
         ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
         _write_segments(ix, files, corpus, report, on_file)
-        write_stems(build, new_stems({}))
         return report
     warm_up()  # load dictionaries once; forked workers share them
     context = multiprocessing.get_context("fork")
@@ -361,6 +359,7 @@ def _quiet(name: str, error: str | None) -> None:
 
 def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: float) -> BuildReport:
     files = _corpus_files(corpus, on_file)
+    load_table(current_build(index))  # the stemmer's table as the last build kept it
 
     def work(build: Path) -> BuildReport:
         result = write_corpus_index(build, files, corpus, on_file, procs)
@@ -370,6 +369,7 @@ def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: fl
             )
         _check(build, result["articles"])
         _record_words(build)
+        write_table(build)
         _write_manifest(build, corpus, result["files"], result["skipped"])
         return BuildReport(
             documents=len(result["files"]),
@@ -461,9 +461,9 @@ class _Update:
         for name in os.listdir(self.current):
             if name != MANIFEST:
                 os.link(self.current / name, build / name)  # segments are never rewritten
-        known_stems = load_stems(build)  # the changed files' words rarely need the table
+        load_table(build)  # the changed files' unknown words are stemmed without parsing it
         result = self._write(build)
-        write_stems(build, new_stems(known_stems))
+        write_table(build)
         known = {k: v for k, v in self.manifest["files"].items() if k not in self.deleted}
         known.update(result["files"])
         _record_words(build)

@@ -33,7 +33,7 @@ from search.request import (
     normalize_query,
 )
 from search.snippets import highlight, snippet
-from search.stemfiles import load_stems
+from search.stemfiles import load_table
 from search.store import (
     IndexDamagedError,
     IndexIncompatibleError,
@@ -138,8 +138,13 @@ class RunResult:
 
 
 def _facet(values: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
-    """(value, count) pairs; with a limit, the most frequent ones (ties by value)."""
-    found, counts = np.unique(values, return_counts=True)
+    """(value, count) pairs of small non-negative codes (years, source codes), by counting,
+    not sorting; with a limit, the most frequent ones (ties by value)."""
+    if not len(values):
+        return []
+    counts = np.bincount(values)
+    found = np.flatnonzero(counts)
+    counts = counts[found]
     if limit is not None:
         order = np.lexsort((found, -counts))[:limit]
         found, counts = found[order], counts[order]
@@ -299,7 +304,7 @@ class SearchEngine:
                 manifest = read_manifest(build)
                 check_compatible(manifest)
                 verify(build, manifest)  # a damaged build is refused; the last good one serves
-                load_stems(build)  # the corpus's unknown words then never wait for the table
+                load_table(build)  # the stemmer's table as the indexer parsed it (if needed)
                 ix = open_index(build)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
                 view.words = lambda: read_words(build)

@@ -51,6 +51,9 @@ NONE = Matches(EMPTY_IDS, EMPTY_SCORES)
 # A union is summed in arrays over all docnums when its parts hold at least 1/DENSE_UNION of
 # them (zeroing such arrays then costs less than sorting the matches).
 DENSE_UNION = 16
+# Membership tests go through an array over the docnums when the arrays hold at least
+# 1/DENSE_LOOKUP of them (a scatter and a gather cost less than binary searches then).
+DENSE_LOOKUP = 64
 
 
 def _is_null(q) -> bool:
@@ -69,6 +72,18 @@ def _is_terms(step) -> bool:
         isinstance(step, Q.Or)
         and step.boost == 1
         and all(isinstance(t, Q.Term) and t.boost == 1 for t in step.subqueries)
+    )
+
+
+def _across_fields(q: Q.Or) -> bool:
+    """One word in several fields (the planner's ``title:t OR body:t``), no boosts."""
+    subs = q.subqueries
+    return (
+        q.boost == 1
+        and len(subs) > 1
+        and all(isinstance(t, Q.Term) and t.boost == 1 for t in subs)
+        and len({t.text for t in subs}) == 1
+        and len({t.fieldname for t in subs}) == len(subs)
     )
 
 
@@ -94,24 +109,53 @@ def union(parts: list[Matches]) -> Matches:
     return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
 
 
+def _dense(count: int, other: int, size: int) -> bool:
+    """Whether looking ``count`` docnums up in ``other`` sorted ones is cheaper through an
+    array over every docnum (one scatter, one gather) than by binary search."""
+    return (count + other) * DENSE_LOOKUP >= size
+
+
 def intersection(parts: list[Matches]) -> Matches:
+    """Documents in every part, their scores summed. The smallest part's documents are
+    looked up in each other part: through an array over the docnums when the parts are
+    large, by binary search when the smallest is small (no sort either way)."""
     if not parts or any(not len(p) for p in parts):
         return NONE
     parts = sorted(parts, key=len)
     ids, scores = parts[0].ids, parts[0].scores
     for other in parts[1:]:
-        ids, mine, theirs = np.intersect1d(ids, other.ids, assume_unique=True, return_indices=True)
-        scores = scores[mine] + other.scores[theirs]
+        size = max(int(ids[-1]), int(other.ids[-1])) + 1
+        if _dense(len(ids), len(other), size):
+            spread = np.full(size, np.nan)  # scores are never NaN: NaN marks "absent"
+            spread[other.ids] = other.scores
+            theirs = spread[ids]
+            found = ~np.isnan(theirs)
+            ids, scores = ids[found], scores[found] + theirs[found]
+        else:
+            at = np.searchsorted(other.ids, ids)
+            np.minimum(at, len(other.ids) - 1, out=at)
+            found = other.ids[at] == ids
+            ids, scores = ids[found], scores[found] + other.scores[at[found]]
         if not len(ids):
             return NONE
     return Matches(ids, scores)
 
 
 def contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """For each needle, whether the sorted array ``haystack`` holds it (binary search: no
-    sort of either array, unlike np.isin)."""
-    if not len(haystack):
+    """For each needle, whether the sorted array ``haystack`` holds it (a mask over the
+    docnums or binary search: no sort of either array, unlike np.isin)."""
+    if not len(haystack) or not len(needles):
         return np.zeros(len(needles), dtype=bool)
+    size = int(haystack[-1]) + 1
+    if _dense(len(needles), len(haystack), size):
+        mask = np.zeros(size, dtype=bool)
+        mask[haystack] = True
+        inside = needles < size
+        if inside.all():
+            return mask[needles]
+        out = np.zeros(len(needles), dtype=bool)
+        out[inside] = mask[needles[inside]]
+        return out
     at = np.searchsorted(haystack, needles)
     np.minimum(at, len(haystack) - 1, out=at)
     return haystack[at] == needles
@@ -153,6 +197,9 @@ class Executor:
             return Matches(child.ids, child.scores + q.bonus)
         if isinstance(q, Q.AndNot):
             return difference(self.run(q.a), self.run(q.b))
+        if isinstance(q, Q.Or) and _across_fields(q):
+            found = self.view.across(tuple(t.fieldname for t in q.subqueries), q.subqueries[0].text)
+            return Matches(found.ids, found.scores)
         if isinstance(q, (Q.Or, Q.And)):
             parts = [self.run(sub) for sub in q.subqueries]
             found = union(parts) if isinstance(q, Q.Or) else intersection(parts)

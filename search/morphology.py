@@ -93,23 +93,127 @@ def prefixes(term: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _table_bytes() -> bytes:
+    """The stemmer's table as pystempel ships it (gzip)."""
+    from importlib.resources import files
+
+    package, name = STEMMER_TABLES[_table]
+    return (files(package) / name).read_bytes()
+
+
 def _get_stemmer():
     global _stemmer
     if _stemmer is None:
         with _stemmer_lock:
             if _stemmer is None:
                 import gzip
-                from importlib.resources import files
 
                 from pystempel import Stemmer
 
-                package, name = STEMMER_TABLES[_table]
                 # The table is decompressed at once and read from memory: pystempel's own
                 # loader reads it a few bytes at a time through gzip and a progress bar,
                 # which made up half of its parsing time.
-                data = gzip.decompress((files(package) / name).read_bytes())
+                data = gzip.decompress(_table_bytes())
                 _stemmer = Stemmer.from_stream(_TableStream(data))
     return _stemmer
+
+
+def stemmer_loaded() -> bool:
+    return _stemmer is not None
+
+
+# The stemmer's parsed table in a form that loads in a tenth of the parsing time (pystempel
+# builds ~120k cell objects; stemming reads only each cell's command and next row). Index
+# builds keep it (search.stemfiles), so that servers and updates start without parsing.
+COMPILED_FORMAT = 1
+
+
+class _Row:
+    """A row of pystempel's trie as stemming reads it: letter -> (patch command, next row)."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: dict):
+        self.cells = cells
+
+    def get_cmd(self, way: str) -> int:
+        cell = self.cells.get(way)
+        return -1 if cell is None else cell[0]
+
+    def get_ref(self, way: str) -> int:
+        cell = self.cells.get(way)
+        return -1 if cell is None else cell[1]
+
+
+def _cell(cell) -> tuple[int, int]:
+    return cell if isinstance(cell, tuple) else (cell.cmd, cell.ref)
+
+
+def _table_digest() -> str:
+    import hashlib
+
+    return hashlib.sha1(_table_bytes()).hexdigest()
+
+
+def compiled_table() -> bytes | None:
+    """The stemmer's table, parsed, as bytes for ``use_compiled_table`` (None: no table)."""
+    import marshal
+
+    from pystempel.egothor import MultiTrie
+
+    if _table == "none":
+        return None
+    root = _get_stemmer().stemmer_trie
+    multi = isinstance(root, MultiTrie)
+    tries = root.tries if multi else [root]
+    return marshal.dumps(
+        {
+            "format": COMPILED_FORMAT,
+            "table": _table,
+            "source": _table_digest(),
+            "multi": multi,
+            "forward": root.forward,
+            "by": getattr(root, "BY", 1),
+            "tries": [
+                (t.forward, t.root, list(t.cmds),
+                 [{ch: _cell(c) for ch, c in r.cells.items()} for r in t.rows])
+                for t in tries
+            ],
+        }
+    )  # fmt: skip
+
+
+def use_compiled_table(data: bytes) -> bool:
+    """Take the stemmer from ``compiled_table()``'s bytes if they are of this process's table
+    (same name and the same pystempel data); return whether they were taken."""
+    global _stemmer
+    import marshal
+
+    from pystempel import Stemmer
+    from pystempel.egothor import MultiTrie2, Trie
+
+    try:
+        found = marshal.loads(data)
+        if not isinstance(found, dict) or found.get("format") != COMPILED_FORMAT:
+            return False
+        if found.get("table") != _table or found.get("source") != _table_digest():
+            return False
+        tries = [
+            Trie(forward=fwd, root=root, cmds=cmds, rows=[_Row(cells) for cells in rows])
+            for fwd, root, cmds, rows in found["tries"]
+        ]
+    except (ValueError, EOFError, TypeError, KeyError):
+        return False
+    if found["multi"]:
+        root = MultiTrie2(forward=found["forward"])
+        root.BY = found["by"]
+        root.tries = tries
+    else:
+        root = tries[0]
+    with _stemmer_lock:
+        if _stemmer is None:
+            _stemmer = Stemmer(root)
+    return True
 
 
 class _TableStream:
@@ -247,31 +351,10 @@ def is_known(word: str) -> bool:
     return bool(lemmas(word))
 
 
-# Stems of unknown words: filled by the stemmer, and by each index build's record of the
-# stems it used (``remember_stems``), so that words of the corpus never wait for the table.
-# Bounded: a word evicted from it is stemmed again from the table when next seen.
+# Stems of unknown words, remembered. Bounded: a word evicted from it is stemmed again.
 MAX_REMEMBERED_STEMS = 300_000
 _stems: LRUCache = LRUCache(maxsize=MAX_REMEMBERED_STEMS)
 _stems_lock = threading.Lock()  # cachetools' caches are not thread-safe
-
-
-# The stems an index build recorded (bounded by its corpus, not by queries): a plain dict,
-# replaced whole when a build is opened, so that opening one costs a JSON parse, not 200k
-# insertions into an LRU.
-_recorded: dict[str, str] = {}
-
-
-def remember_stems(stems: dict[str, str]) -> None:
-    """Take the stems an index build recorded (computed by the indexer with the same table);
-    they replace those of the build opened before."""
-    global _recorded
-    _recorded = dict(stems)
-
-
-def remembered_stems() -> dict[str, str]:
-    """Every stem this process knows (what an index build records for the server)."""
-    with _stems_lock:
-        return {**_recorded, **_stems}
 
 
 def stem_unknown(word: str) -> str:
@@ -283,9 +366,6 @@ def stem_unknown(word: str) -> str:
     """
     if len(word) <= 4 or not word.isalpha() or _table == "none":
         return word
-    found = _recorded.get(word)
-    if found is not None:
-        return found
     with _stems_lock:
         found = _stems.get(word)
     if found is None:

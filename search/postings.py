@@ -38,7 +38,7 @@ EMPTY_SCORES = np.empty(0, dtype=np.float64)
 @dataclass
 class Postings:
     ids: np.ndarray  # sorted index-wide docnums, deleted documents left out
-    weights: np.ndarray  # Whoosh's posting weights: term frequency x field boost
+    scores: np.ndarray  # BM25F per document, as Whoosh's BM25F gives it (fixed per build)
     df: int = 0  # the term's document frequency as Whoosh counts it (deleted ones included)
 
 
@@ -178,13 +178,30 @@ class IndexView:
 
     # -- postings -------------------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
-        key = (field, term)
+        return self._cached_postings((field, term), lambda: self._load(field, term))
+
+    def across(self, fields: tuple[str, ...], term: str) -> Postings:
+        """A term's documents in any of the fields, with its scores summed over them (what
+        the planner's ``title:t OR body:t`` gives): one cached entry per term, not a union
+        per query."""
+        return self._cached_postings((fields, term), lambda: self._load_across(fields, term))
+
+    def _load_across(self, fields: tuple[str, ...], term: str) -> Postings:
+        parts = [found for f in fields if len((found := self._load(f, term)).ids)]
+        if len(parts) <= 1:
+            return parts[0] if parts else Postings(EMPTY_IDS, EMPTY_SCORES)
+        ids, inverse = np.unique(np.concatenate([p.ids for p in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]))
+        ids.flags.writeable = scores.flags.writeable = False
+        return Postings(ids, scores)
+
+    def _cached_postings(self, key: tuple, load) -> Postings:
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-            found = self._load(field, term)
+            found = load()
             self._cache[key] = found
             self._cached += len(found.ids) + ENTRY_OVERHEAD
             while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
@@ -208,7 +225,14 @@ class IndexView:
         if not ids:
             return Postings(EMPTY_IDS, EMPTY_SCORES)
         df = self.reader.doc_frequency(field, term)
-        return Postings(np.concatenate(ids), np.concatenate(weights), df)
+        ids = np.concatenate(ids)
+        # A term's scores depend only on the build: computed once, when its postings are
+        # decoded, not on every query that uses it.
+        idf = log(self.doc_count_all / (df + 1)) + 1
+        tf = np.concatenate(weights)
+        scores = idf * (tf * (self.k1 + 1)) / (tf + self._k1_norm(field)[ids])
+        ids.flags.writeable = scores.flags.writeable = False  # shared by every query
+        return Postings(ids, scores, df)
 
     def positions(
         self, field: str, term: str, docs: np.ndarray, check=lambda: None
@@ -239,11 +263,7 @@ class IndexView:
     def bm25(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's documents and their BM25F scores, exactly as Whoosh's BM25F gives them."""
         found = self.postings(field, term)
-        if not len(found.ids):
-            return EMPTY_IDS, EMPTY_SCORES
-        idf = log(self.doc_count_all / (found.df + 1)) + 1
-        tf = found.weights
-        return found.ids, idf * (tf * (self.k1 + 1)) / (tf + self._k1_norm(field)[found.ids])
+        return found.ids, found.scores
 
     def _k1_norm(self, field: str) -> np.ndarray:
         """k1 x BM25's length normalisation per document, computed once per field."""

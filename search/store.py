@@ -4,7 +4,7 @@
 writes a new build (named ``….pending`` until it is complete) beside the current one and then
 renames a fresh link over ``<index>`` (an atomic ``rename(2)``), so readers see either the old
 index or the new one, never a half-written one, and a failed or killed build leaves the old one
-in place. Each build holds the Whoosh index (``MAIN``), the stems it computed and a manifest
+in place. Each build holds the Whoosh index (``MAIN``), the stemmer's parsed table and a manifest
 that records what built it (schema, analyzer, splitter) and the corpus files it read.
 
 This module is the only one that knows these names; the indexer writes through it and the
@@ -20,6 +20,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -144,16 +145,21 @@ def _sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+SEGMENT_SUFFIX = ".seg"  # Whoosh's segment files: uniquely named, never rewritten
+
+
 def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
-    """Size and SHA-1 of every file of a build (but the manifest). Files named in ``known``
-    with the same size are taken from it: segments are never rewritten, only hard-linked."""
+    """Size and SHA-1 of every file of a build (but the manifest). Segments named in
+    ``known`` with the same size are taken from it: they are never rewritten, only
+    hard-linked. Other files (word list, table of contents, stemmer's table) may be rewritten
+    with the same size, so they are always read."""
     known = known or {}
     out = {}
     for path in sorted(build.iterdir()):
         if not path.is_file() or path.name == MANIFEST:
             continue
         size = path.stat().st_size
-        entry = known.get(path.name)
+        entry = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIX) else None
         out[path.name] = (
             entry if entry and entry["size"] == size else {"size": size, "sha1": _sha1(path)}
         )
@@ -192,14 +198,24 @@ def verify_current(index: Path) -> None:
 
 
 def _check_files(build: Path, recorded: dict) -> None:
-    for name, entry in recorded.items():
+    """Compare each file with its recorded size and SHA-1; the files are hashed by one thread
+    per core (hashing releases the interpreter lock), largest first."""
+
+    def damage(name: str) -> str | None:
         path = build / name
         try:
             size = path.stat().st_size
         except OSError:
-            raise IndexDamagedError(f"{build.name}: {name} is missing") from None
-        if size != entry["size"] or _sha1(path) != entry["sha1"]:
-            raise IndexDamagedError(f"{build.name}: {name} is damaged (checksum differs)")
+            return f"{build.name}: {name} is missing"
+        if size != recorded[name]["size"] or _sha1(path) != recorded[name]["sha1"]:
+            return f"{build.name}: {name} is damaged (checksum differs)"
+        return None
+
+    names = sorted(recorded, key=lambda n: -recorded[n].get("size", 0))
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), os.cpu_count() or 1))) as pool:
+        for problem in pool.map(damage, names):
+            if problem:
+                raise IndexDamagedError(problem)
 
 
 def write_manifest(build: Path, manifest: dict, known_checksums: dict | None = None) -> dict:

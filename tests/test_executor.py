@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from indexer.build import rebuild, update
 from search.engine import BM25_B, BM25_K1, SearchEngine
-from search.executor import Executor
+from search.executor import Executor, Matches, contains, difference, intersection, union
 from search.planner import build_query
 from search.postings import IndexView
 from search.query import FIELDS, parse
@@ -174,3 +177,37 @@ def test_date_order_is_strict_across_partial_matches(engine):
     assert result.total_all_words < result.total  # the query has partial matches
     dates = [h.date for h in result.hits if h.date and h.date[:4].isdigit()]
     assert dates == sorted(dates, reverse=True) and len(dates) >= 3
+
+
+def _matches_strategy():
+    """Sorted unique docnums in a range of 0-5000 with scores, sparse or dense."""
+    return st.sets(st.integers(0, 5000), max_size=3000).map(
+        lambda docs: Matches(
+            np.array(sorted(docs), dtype=np.int64),
+            np.array([1.0 + (d % 7) / 3 for d in sorted(docs)]),
+        )
+    )
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(_matches_strategy(), min_size=1, max_size=4))
+def test_set_operations_agree_with_sets_sparse_or_dense(parts):
+    """Union, intersection and membership take a dense or a binary-search path by size:
+    both give what set arithmetic gives, scores summed."""
+    expected = {}
+    for p in parts:
+        for d, s in zip(p.ids.tolist(), p.scores.tolist(), strict=True):
+            expected[d] = expected.get(d, 0.0) + s
+    both = set.intersection(*(set(p.ids.tolist()) for p in parts))
+    found = intersection(parts)
+    assert found.ids.tolist() == sorted(both)
+    assert np.allclose(found.scores, [expected[d] for d in sorted(both)])
+    joined = union(parts)
+    assert joined.ids.tolist() == sorted(expected)
+    assert np.allclose(joined.scores, [expected[d] for d in sorted(expected)])
+    needles = np.array(sorted(set(range(0, 6000, 7)) | set(parts[-1].ids.tolist())))
+    assert contains(parts[0].ids, needles).tolist() == [
+        d in set(parts[0].ids.tolist()) for d in needles.tolist()
+    ]
+    rest = difference(parts[-1], parts[0])
+    assert rest.ids.tolist() == sorted(set(parts[-1].ids.tolist()) - set(parts[0].ids.tolist()))

@@ -223,6 +223,15 @@ def big_corpus(target: Path, copies: int = 60) -> Path:
     return target
 
 
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def children_of(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
@@ -253,7 +262,7 @@ def test_kill_9_of_a_build_needs_no_manual_step(tmp_path, command):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         time.sleep(1.0)
-        alive = [p for p in workers if os.path.exists(f"/proc/{p}")]
+        alive = [p for p in workers if running(p)]
         assert alive == []  # indexing processes died with their parent
         assert index.resolve() == good
         assert requests.get(base + "/api/search", params={"q": "bezdomność"}, timeout=10).ok

@@ -1,51 +1,88 @@
-"""Each build records the stems of its unknown words, so servers and updates skip the table."""
+"""Each build keeps the stemmer's parsed table, so servers and updates never parse it."""
 
 from __future__ import annotations
 
-import json
+import pystempel
 
 from indexer.build import rebuild, update
 from search import morphology
-from search.stemfiles import load_stems
+from search.engine import SearchEngine
+from search.stemfiles import TABLE, load_table
 from tests.conftest import copy_corpus
 
 
-def recorded(build) -> dict:
-    stems = {}
-    for path in build.glob("stems-*.json"):
-        stems.update(json.loads(path.read_text(encoding="utf-8"))["stems"])
-    return stems
-
-
-def test_builds_record_stems_and_updates_add_only_new_ones(tmp_path):
+def test_opening_a_build_takes_its_table_without_parsing(tmp_path, monkeypatch):
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     rebuild(corpus, index)
-    first = recorded(index.resolve())
-    assert first.get("pustowita") == morphology.stem_unknown("pustowita")
-    files_before = set(p.name for p in index.resolve().glob("stems-*.json"))
+    expected = morphology.stem_unknown("pustowitowi")
+    monkeypatch.setattr(morphology, "_stemmer", None)
+    monkeypatch.setattr(morphology, "_stems", {})
+    monkeypatch.setattr(pystempel.Stemmer, "from_stream", _fail)
+    engine = SearchEngine(index)
+    assert engine.search("Pustowita").total >= 1
+    assert morphology.stemmer_loaded()
+    assert morphology.stem_unknown("pustowitowi") == expected
+    engine.close()
 
+
+def _fail(*args, **kwargs):
+    raise AssertionError("the stemmer's table was parsed")
+
+
+def test_an_update_stems_new_words_without_parsing(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    monkeypatch.setattr(morphology, "_stemmer", None)
+    monkeypatch.setattr(morphology, "_stems", {})
+    monkeypatch.setattr(pystempel.Stemmer, "from_stream", _fail)
     (corpus / "new.txt").write_text(
         "Wizyta z Xyzzylandii\n\nGoście z Xyzzylandii odwiedzili Kraków.\n", encoding="utf-8"
     )
     update(corpus, index)
-    build = index.resolve()
-    added = set(p.name for p in build.glob("stems-*.json")) - files_before
-    assert len(added) == 1
-    new = json.loads((build / added.pop()).read_text(encoding="utf-8"))["stems"]
-    assert "xyzzylandii" in new and "pustowita" not in new
+    assert (index.resolve() / TABLE).is_file()
+    engine = SearchEngine(index)
+    assert engine.search("Xyzzylandia").total == 1
+    engine.close()
 
 
-def test_loaded_stems_answer_without_the_table(tmp_path, monkeypatch):
+def test_kept_table_stems_exactly_like_pystempel(tmp_path, monkeypatch):
+    """The build keeps the stemmer's parsed table; a process that loads it (instead of
+    parsing pystempel's file) stems every word the same way, names and nonsense included."""
+    import random
+    import re
+
+    from search.stemfiles import TABLE
+
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     rebuild(corpus, index)
-    monkeypatch.setattr(morphology, "_stems", {})
+    assert (index.resolve() / TABLE).is_file()
     monkeypatch.setattr(morphology, "_stemmer", None)
+    reference = morphology._get_stemmer()  # parsed by pystempel, into its own classes
+    monkeypatch.setattr(morphology, "_stemmer", None)
+    assert load_table(index.resolve())
+    kept = morphology._get_stemmer()
+    assert not isinstance(
+        kept.stemmer_trie.tries[0].rows[0], type(reference.stemmer_trie.tries[0].rows[0])
+    )
+    text = " ".join(p.read_text(encoding="utf-8") for p in corpus.glob("*.txt"))
+    words = sorted({w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)})
+    rng = random.Random(5)
+    letters = "aąbcćdeęfghijklłmnńoóprsśtuwyzźżqvx"
+    words += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(3000)]
+    assert len(words) > 3500
+    assert [kept(w) for w in words] == [reference(w) for w in words]
 
-    def no_table():
-        raise AssertionError("the stemmer's table was loaded")
 
-    monkeypatch.setattr(morphology, "_get_stemmer", no_table)
-    stems = load_stems(index.resolve())
-    assert stems and all(morphology.stem_unknown(w) == s for w, s in stems.items())
+def test_a_table_of_another_kind_is_not_taken(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    from search.stemfiles import TABLE
+
+    (index.resolve() / TABLE).write_bytes(b"\x00not a table")
+    monkeypatch.setattr(morphology, "_stemmer", None)
+    assert not load_table(index.resolve())
+    assert morphology._stemmer is None

@@ -37,8 +37,10 @@ from indexer.corpus import (
 from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.writer import segment_writer
+from search.engine import BM25_B, BM25_K1
 from search.morphology import warm_up
-from search.postings import lexicon_words
+from search.postings import IndexView, lexicon_words
+from search.query import FIELDS
 from search.schema import SCHEMA_VERSION, build_schema, year_of
 from search.stemfiles import load_table, write_table
 from search.store import (
@@ -53,6 +55,7 @@ from search.store import (
     read_manifest,
     rebuild_lock,
     switch_to,
+    write_columns,
     write_manifest,
     write_words,
 )
@@ -288,8 +291,15 @@ def _write_manifest(
 
 
 def _record_words(build: Path) -> None:
-    """The build's words for typo correction, so that servers need not read its lexicon."""
-    write_words(build, lexicon_words(whoosh_index.open_dir(str(build), indexname=INDEX_NAME)))
+    """The build's words for typo correction and its per-article columns, so that servers
+    need not read its lexicon or every segment's columns."""
+    ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+    write_words(build, lexicon_words(ix))
+    view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+    try:
+        write_columns(build, view.compute_columns())
+    finally:
+        view.close()
 
 
 def _check(build: Path, expected: int) -> None:

@@ -41,6 +41,7 @@ from search.store import (
     current_build,
     has_index,
     open_index,
+    read_columns,
     read_manifest,
     read_words,
     verify,
@@ -216,7 +217,7 @@ def _order(view: IndexView, complete: Matches, rest: Matches, sort: str, end: in
             np.concatenate([complete.scores, rest.scores]),
         )
         rank = view.column("date_rank")[matches.ids]
-        key = rank if sort == "newest" else np.where(rank >= 0, len(view.column("date")) - rank, -1)
+        key = rank if sort == "newest" else np.where(rank >= 0, len(view.live) - rank, -1)
         order = matches.top(end, key)
         return matches.ids[order].tolist(), matches.scores[order].tolist()
     ids: list[int] = []
@@ -308,6 +309,7 @@ class SearchEngine:
                 ix = open_index(build)
                 view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
                 view.words = lambda: read_words(build)
+                view.recorded_columns = lambda: read_columns(build)
                 view.sources = {
                     name: {"label": meta.get("label") or name, "url": meta.get("url")}
                     for name, meta in ((manifest or {}).get("files") or {}).items()

@@ -125,28 +125,43 @@ def stemmer_loaded() -> bool:
 # The stemmer's parsed table in a form that loads in a tenth of the parsing time (pystempel
 # builds ~120k cell objects; stemming reads only each cell's command and next row). Index
 # builds keep it (search.stemfiles), so that servers and updates start without parsing.
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2
 
 
 class _Row:
-    """A row of pystempel's trie as stemming reads it: letter -> (patch command, next row)."""
+    """A row of pystempel's trie as stemming reads it: for each letter of ``letters``, its
+    patch command and next row, as two little-endian int32 in ``cells``."""
 
-    __slots__ = ("cells",)
+    __slots__ = ("letters", "cells")
 
-    def __init__(self, cells: dict):
+    def __init__(self, letters: str, cells: bytes):
+        self.letters = letters
         self.cells = cells
 
+    def _get(self, way: str, slot: int) -> int:
+        at = self.letters.find(way) if len(way) == 1 else -1
+        if at < 0:
+            return -1
+        at = 8 * at + 4 * slot
+        return int.from_bytes(self.cells[at : at + 4], "little", signed=True)
+
     def get_cmd(self, way: str) -> int:
-        cell = self.cells.get(way)
-        return -1 if cell is None else cell[0]
+        return self._get(way, 0)
 
     def get_ref(self, way: str) -> int:
-        cell = self.cells.get(way)
-        return -1 if cell is None else cell[1]
+        return self._get(way, 1)
 
 
-def _cell(cell) -> tuple[int, int]:
-    return cell if isinstance(cell, tuple) else (cell.cmd, cell.ref)
+def _row_data(row) -> tuple[str, bytes]:
+    """(letters, cells) of a parsed row (pystempel's, or one loaded from a build)."""
+    if isinstance(row, _Row):
+        return row.letters, row.cells
+    letters = "".join(row.cells.keys())
+    cells = b"".join(
+        c.cmd.to_bytes(4, "little", signed=True) + c.ref.to_bytes(4, "little", signed=True)
+        for c in row.cells.values()
+    )
+    return letters, cells
 
 
 def _table_digest() -> str:
@@ -176,7 +191,7 @@ def compiled_table() -> bytes | None:
             "by": getattr(root, "BY", 1),
             "tries": [
                 (t.forward, t.root, list(t.cmds),
-                 [{ch: _cell(c) for ch, c in r.cells.items()} for r in t.rows])
+                 [_row_data(r) for r in t.rows])
                 for t in tries
             ],
         }
@@ -199,7 +214,7 @@ def use_compiled_table(data: bytes) -> bool:
         if found.get("table") != _table or found.get("source") != _table_digest():
             return False
         tries = [
-            Trie(forward=fwd, root=root, cmds=cmds, rows=[_Row(cells) for cells in rows])
+            Trie(forward=fwd, root=root, cmds=cmds, rows=[_Row(*row) for row in rows])
             for fwd, root, cmds, rows in found["tries"]
         ]
     except (ValueError, EOFError, TypeError, KeyError):

@@ -138,6 +138,7 @@ class IndexView:
         self._norms: dict[str, np.ndarray] = {}
         self._vocabulary = None
         self.words = None  # a function giving the build's recorded words, if any
+        self.recorded_columns = None  # a function giving the build's recorded columns, if any
         self.term_cache = TermCache()  # term lookups and word families of this build
         self._vocabulary_lock = threading.Lock()
         self.users = 0  # threads searching this build (kept by the engine)
@@ -275,9 +276,9 @@ class IndexView:
 
     # -- per-article columns (facets and sorting) ------------------------------------------
     def column(self, name: str):
-        """A per-docnum array: 'date' (ISO text, '' when unknown), 'year' (int, 0 when
-        unknown), 'date_rank' (order of the date, -1 when unknown), 'source' (code); also
-        'source_names' (code -> file name) and 'source_codes' (file name -> code)."""
+        """A per-docnum array: 'year' (int, 0 when unknown), 'date_rank' (order of the date,
+        -1 when unknown), 'source' (code); also 'source_names' (code -> file name) and
+        'source_codes' (file name -> code)."""
         with self._lock:
             if not self._columns:
                 self._load_columns()
@@ -298,14 +299,31 @@ class IndexView:
         return out, distinct
 
     def _load_columns(self) -> None:
+        recorded = self.recorded_columns() if self.recorded_columns else None
+        if recorded is not None and len(recorded["year"]) == self.doc_count_all:
+            names = [str(n) for n in recorded["source_names"]]
+            self._columns = {
+                "year": recorded["year"],
+                "date_rank": recorded["date_rank"],
+                "source": recorded["source"],
+                "source_names": names,
+                "source_codes": {name: code for code, name in enumerate(names)},
+            }
+            return
+        self._columns = self.compute_columns()
+        self._columns["source_codes"] = {
+            name: code for code, name in enumerate(self._columns["source_names"])
+        }
+
+    def compute_columns(self) -> dict:
+        """The per-article columns from the segments' own columns (what a build records, so
+        that opening it reads three arrays instead of every segment's distinct values)."""
         codes, dates = self._codes("date")
         years = np.array([int(d[:4]) if d[:4].isdigit() else 0 for d in dates], np.int32)
         sources, names = self._codes("source")
-        self._columns = {
-            "date": np.array(dates, dtype=object)[codes],
+        return {
             "year": years[codes],
-            "date_rank": codes - 1,  # dates[0] is "": undated articles rank -1
-            "source": sources,
+            "date_rank": (codes - 1).astype(np.int32),  # dates[0] is "": undated rank -1
+            "source": sources.astype(np.int32),
             "source_names": names,
-            "source_codes": {name: code for code, name in enumerate(names)},
         }

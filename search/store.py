@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import threading
@@ -32,6 +33,7 @@ from search.morphology import analyzer_identity
 
 MANIFEST = "manifest.json"
 WORDS = "words.txt"  # the body's terms, one per line, for typo correction
+COLUMNS = "columns.npz"  # per-article year, date order and source, as arrays
 MANIFEST_FORMAT = 2
 INDEX_NAME = "MAIN"
 KEEP_OLD_BUILDS = 2  # finished builds a still-running reader may have open
@@ -138,10 +140,14 @@ def rebuild_lock(index: Path) -> Iterator[None]:
 
 
 def _sha1(path: Path) -> str:
+    """SHA-1 of a file, hashed from its memory map in one call: the interpreter lock is
+    released once per file, not once per block, so hashing keeps its pace beside a thread
+    that holds the lock (the server imports and loads while it verifies)."""
     digest = hashlib.sha1()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        if os.fstat(handle.fileno()).st_size:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                digest.update(mapped)
     return digest.hexdigest()
 
 
@@ -197,6 +203,14 @@ def verify_current(index: Path) -> None:
         pass
 
 
+def start_verifying(index: Path) -> threading.Thread:
+    """Verify the current build in a thread (hashing releases the interpreter lock, so it
+    runs beside whatever the process does meanwhile); join it before opening the build."""
+    thread = threading.Thread(target=verify_current, args=(index,), daemon=True)
+    thread.start()
+    return thread
+
+
 def _check_files(build: Path, recorded: dict) -> None:
     """Compare each file with its recorded size and SHA-1; the files are hashed by one thread
     per core (hashing releases the interpreter lock), largest first."""
@@ -236,6 +250,27 @@ def write_words(build: Path, words: list[str]) -> None:
     path = build / WORDS
     path.unlink(missing_ok=True)
     path.write_text("\n".join(words), encoding="utf-8")
+
+
+def write_columns(build: Path, columns: dict) -> None:
+    """Record the build's per-article columns (replacing a hard-linked copy)."""
+    import numpy as np
+
+    path = build / COLUMNS
+    path.unlink(missing_ok=True)
+    with path.open("wb") as handle:
+        np.savez(handle, **{k: np.asarray(v) for k, v in columns.items()})
+
+
+def read_columns(build: Path) -> dict | None:
+    """The build's recorded columns; None when it has none (or they cannot be read)."""
+    import numpy as np
+
+    try:
+        with np.load(build / COLUMNS, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
 
 
 def read_words(build: Path) -> list[str] | None:

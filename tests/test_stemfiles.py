@@ -86,3 +86,39 @@ def test_a_table_of_another_kind_is_not_taken(tmp_path, monkeypatch):
     monkeypatch.setattr(morphology, "_stemmer", None)
     assert not load_table(index.resolve())
     assert morphology._stemmer is None
+
+
+def test_recorded_columns_are_what_the_segments_hold(tmp_path):
+    """A build records its per-article columns (year, date order, source) so that opening
+    it reads three arrays; after an update that deletes and adds documents they still equal
+    what the segments' own columns give."""
+    import numpy as np
+    from whoosh import index as whoosh_index
+
+    from search.engine import BM25_B, BM25_K1
+    from search.postings import IndexView
+    from search.query import FIELDS
+    from search.store import read_columns
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.write_text(
+        first.read_text(encoding="utf-8") + "\n\nNowy artykuł\n\nTreść z 2021-05-04.\n",
+        encoding="utf-8",
+    )
+    update(corpus, index)
+    build = index.resolve()
+    view = IndexView(whoosh_index.open_dir(str(build), indexname="MAIN"), FIELDS, BM25_B, BM25_K1)
+    computed, recorded = view.compute_columns(), read_columns(build)
+    view.close()
+    assert set(recorded) == set(computed)
+    for key in ("year", "date_rank", "source"):
+        assert np.array_equal(recorded[key], computed[key])
+    assert list(recorded["source_names"]) == computed["source_names"]
+    engine = SearchEngine(index)
+    hits = engine.search("pomocy", per_page=50).hits
+    assert hits and all(h.source_label for h in hits)
+    assert engine.search("Kraków", filters=None).years  # facets from the recorded columns
+    engine.close()

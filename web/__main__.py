@@ -5,7 +5,6 @@ from pathlib import Path
 import click
 
 from search.settings import STEMMER_TABLE_CHOICES, Settings, SettingsError
-from web.server import serve
 
 
 @click.command()
@@ -58,7 +57,14 @@ def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_ta
         )
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
-    serve(settings)
+    # The index's checksums are read while the rest of the service is imported (hashing
+    # releases the interpreter lock): start-up costs the longer of the two, not their sum.
+    from search.store import start_verifying
+
+    verifying = start_verifying(settings.index_dir)
+    from web.server import serve
+
+    serve(settings, verifying)
 
 
 main(prog_name="python -m web")

@@ -10,7 +10,7 @@ from gunicorn.app.base import BaseApplication
 
 from search.morphology import configure, load_stemmer, warm_up
 from search.settings import Settings
-from search.store import verify_current
+from search.store import start_verifying
 
 
 class SearchServer(BaseApplication):
@@ -29,15 +29,17 @@ class SearchServer(BaseApplication):
         return self.application
 
 
-def serve(settings: Settings) -> None:
-    """Serve the search app; dictionaries load before forking so every worker shares them."""
+def serve(settings: Settings, verifying: threading.Thread | None = None) -> None:
+    """Serve the search app; dictionaries load before forking so every worker shares them.
+
+    ``verifying``: the current build's verification, if the caller started it already
+    (``search.store.start_verifying``)."""
     from web import create_app
 
-    # The current build's checksums are read (SHA-1 releases the interpreter lock) while the
-    # dictionary loads; then the build is opened here, before forking, so that every worker
-    # starts with it (and shares its pages) instead of opening it on its first request.
-    checked = threading.Thread(target=verify_current, args=(settings.index_dir,), daemon=True)
-    checked.start()
+    # The current build's checksums are read while the dictionary loads; then the build is
+    # opened here, before forking, so that every worker starts with it (and shares its
+    # pages) instead of opening it on its first request.
+    checked = verifying or start_verifying(settings.index_dir)
     configure(settings.stemmer_table)
     warm_up(stemmer=False)  # the dictionary
     app = create_app(settings=settings)

@@ -94,6 +94,16 @@ def analyze_word(surface: str, start: int = 0) -> WordTerms | None:
     return WordTerms(surface, start, start + len(surface), terms, shifted)
 
 
+def has_glued_words(text: str) -> bool:
+    """Whether some word of the text is indexed by parts (camel case or dictionary words
+    glued by text extraction), as the analyzer reads it."""
+    for word in WORD_RE.findall(text):
+        found = surface_terms(word)
+        if found is not None and found[1]:
+            return True
+    return False
+
+
 def analyze_text(text: str) -> list[WordTerms]:
     """Analyse running text into words with their index terms (stop words dropped)."""
     out = []

@@ -40,6 +40,7 @@ from search.store import (
     check_compatible,
     current_build,
     has_index,
+    link_target,
     open_index,
     read_columns,
     read_manifest,
@@ -255,10 +256,14 @@ class SearchEngine:
 
     def _state(self):
         """(build, this thread's searcher, the build's shared IndexView)."""
-        build = current_build(self.index_path)
+        target = link_target(self.index_path)
         state = getattr(self._local, "state", None)
+        if state is not None and target is not None and target == self._local.target:
+            return state  # the hot path: the link still says what it said (one readlink)
+        build = current_build(self.index_path)
         if state is not None and state[0] == build:
-            return state  # the hot path: this thread's searcher on the current build
+            self._local.target = target
+            return state  # this thread's searcher on the current build
         if not has_index(build):
             raise IndexUnavailableError(f"no index at {self.index_path}")
         if build in self._damaged:
@@ -274,6 +279,7 @@ class SearchEngine:
             searcher = view.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
             state = (build, searcher, view)
             self._local.state = state
+        self._local.target = target
         return state
 
     def _leave(self, state) -> None:
@@ -460,6 +466,7 @@ class SearchEngine:
             deadline.check()
             stored = searcher.stored_fields(docnum)
             body = stored["body"]
+            glued = stored.get("glued", True)  # unknown in builds before it was recorded
             result.hits.append(
                 Hit(
                     id=stored["id"],
@@ -467,8 +474,10 @@ class SearchEngine:
                     date=stored.get("date") or None,
                     source=stored["source"],
                     score=round(float(score), 4),
-                    snippet=str(snippet(body, run.terms)) if snippets else "",
-                    title_html=str(highlight(stored["title"], run.terms)) if snippets else "",
+                    snippet=str(snippet(body, run.terms, glued)) if snippets else "",
+                    title_html=str(highlight(stored["title"], run.terms, glued))
+                    if snippets
+                    else "",
                     source_label=labels.get(stored["source"], {}).get("label") or stored["source"],
                     missing=lacks,
                 )

@@ -9,7 +9,7 @@ from search.analysis import polish_analyzer
 
 TITLE_BOOST = 2.0
 # Bumped whenever analysis or schema change in a way that needs a rebuild.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def build_schema() -> Schema:
@@ -25,6 +25,9 @@ def build_schema() -> Schema:
         year=KEYWORD(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=analyzer, stored=True),
+        # Whether a word of the title or body is indexed by parts (glued by text extraction):
+        # snippets of the other articles need not look for such words (search.snippets).
+        glued=STORED(),
     )
 
 

@@ -8,6 +8,7 @@ other than the ``<mark>`` tags is HTML-escaped.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from functools import lru_cache
 
@@ -63,10 +64,23 @@ def _candidates(starts: frozenset[str]) -> re.Pattern:
     )
 
 
+@lru_cache(maxsize=1024)
+def _whole_words(starts: frozenset[str]) -> re.Pattern:
+    """Words starting like a form of a term (any case): the candidates in a text that holds
+    no glued words (no word of it is indexed by parts)."""
+    forms = "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
+    return re.compile(rf"(?<!\w)(?i:{forms})\w*")
+
+
 def match_spans(
-    text: str, terms: Collection[str], prefilter: bool = True
+    text: str, terms: Collection[str], prefilter: bool = True, glued: bool = True
 ) -> list[tuple[int, int, frozenset[str]]]:
-    """Character spans of the words in text that match the terms, with the terms matched."""
+    """Character spans of the words in text that match the terms, with the terms matched.
+
+    ``glued=False``: the text has no word that the analyzer splits into parts (the indexer
+    records it per article), so only words starting like a form can match: the regular
+    expression looks for those alone (40% of a snippet's time is the search for glued and
+    camel-case words)."""
     terms = terms if isinstance(terms, frozenset) else frozenset(terms)
     # Analysing every word of an article is most of a snippet's cost; a word none of whose
     # possible parts starts like one of the terms' forms cannot match. Parts: the word itself,
@@ -75,7 +89,8 @@ def match_spans(
     starts = _starts(terms)
     inner = _inner_starts(starts)
     spans = []
-    for match in (_candidates(starts) if prefilter else WORD_RE).finditer(text):
+    pattern = (_candidates if glued else _whole_words)(starts) if prefilter else WORD_RE
+    for match in pattern.finditer(text):
         word = match.group()
         if prefilter and word[:PREFIX].lower() not in starts:
             # Only a glued lower-case word or a camel-case one may still hold a match.
@@ -134,21 +149,35 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, set[str]]:
+    """The window (about SNIPPET_CHARS, starting CONTEXT_BEFORE before one of the matches)
+    that covers the most wanted terms, then the most matches, the earliest on ties.
+
+    Spans are in text order and do not overlap, so the matches inside a window are a run
+    of them, found by bisection; the terms a run covers come from per-term running counts:
+    linear in the matches, not quadratic."""
+    starts = [sp[0] for sp in spans]
+    ends = [sp[1] for sp in spans]
+    counts = {term: [0] for term in wanted}
+    for sp in spans:
+        for term, running in counts.items():
+            running.append(running[-1] + (term in sp[2]))
     best = None
-    for anchor, _, _ in spans:
+    for anchor in starts:
         start, end = _word_bounds(
             text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
         )
-        inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
-        covered = set().union(*(sp[2] for sp in inside)) & wanted
-        score = (len(covered), len(inside), -anchor)
+        lo, hi = bisect_left(starts, start), bisect_right(ends, end)
+        hi = max(lo, hi)
+        covered = sum(1 for running in counts.values() if running[hi] > running[lo])
+        score = (covered, hi - lo, -anchor)
         if best is None or score > best[0]:
-            best = (score, start, end, covered)
-    _, start, end, covered = best
+            best = (score, start, end, lo, hi)
+    _, start, end, lo, hi = best
+    covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
     return start, end, covered
 
 
-def _scan(text: str, terms: Collection[str]) -> tuple[str, list, bool]:
+def _scan(text: str, terms: Collection[str], glued: bool = True) -> tuple[str, list, bool]:
     """The part of a text a snippet is taken from, its matches, and whether text follows it.
 
     Windows of SCAN_CHARS from the start until one holds a match (at most MAX_SCAN_CHARS),
@@ -160,15 +189,16 @@ def _scan(text: str, terms: Collection[str]) -> tuple[str, list, bool]:
             space = text.rfind(" ", end - 200, end)
             end = space if space > 0 else end
         part = " ".join(text[:end].split())
-        spans = match_spans(part, terms)
+        spans = match_spans(part, terms, glued=glued)
         if spans or end >= min(len(text), MAX_SCAN_CHARS):
             return part, spans[:MAX_SPANS], end < len(text)
         end = min(len(text), end + SCAN_CHARS)
 
 
-def snippet(text: str, terms: Collection[str]) -> Markup:
-    """Return up to two passages of text around the query's terms, marked and escaped."""
-    text, spans, cut = _scan(text, terms)
+def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
+    """Return up to two passages of text around the query's terms, marked and escaped
+    (``glued``: see match_spans)."""
+    text, spans, cut = _scan(text, terms, glued)
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
         more = end < len(text) or cut
@@ -200,6 +230,6 @@ def snippet(text: str, terms: Collection[str]) -> Markup:
     return Markup(" ".join(parts).replace("… …", "…"))  # pieces are escaped by _render
 
 
-def highlight(text: str, terms: Collection[str]) -> Markup:
+def highlight(text: str, terms: Collection[str], glued: bool = True) -> Markup:
     """Return the whole text escaped, with every matching word in ``<mark>``."""
-    return _render(text, 0, len(text), match_spans(text, terms))
+    return _render(text, 0, len(text), match_spans(text, terms, glued=glued))

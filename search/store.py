@@ -84,6 +84,15 @@ def current_build(index: Path) -> Path | None:
     return None
 
 
+def link_target(index: Path) -> str | None:
+    """What the index link says (one system call: a cheap check that the current build is
+    still the one a reader has open); None when the index is not a link."""
+    try:
+        return os.readlink(index)
+    except OSError:
+        return None
+
+
 def switch_to(index: Path, build: Path) -> None:
     """Point the index link at a finished build in one atomic rename."""
     index.parent.mkdir(parents=True, exist_ok=True)

@@ -147,8 +147,14 @@ def test_snippet_prefilter_misses_no_match(engine, query):
     searcher = engine._searcher()
     terms = build_query(searcher.reader(), parse(query)).terms
     found = 0
+    glued = 0
     for fields in searcher.all_stored_fields():
-        fast = match_spans(fields["body"], terms)
-        assert fast == match_spans(fields["body"], terms, prefilter=False), query
-        found += len(fast)
+        for text in (fields["title"], fields["body"]):
+            every_word = match_spans(text, terms, prefilter=False)
+            assert match_spans(text, terms) == every_word, query
+            # Articles recorded as holding no glued words are scanned for whole words only.
+            assert match_spans(text, terms, glued=fields["glued"]) == every_word, query
+            found += len(every_word)
+        glued += fields["glued"]
     assert found, query
+    assert 0 < glued < searcher.doc_count()  # both kinds of article are in the seed index

@@ -94,13 +94,21 @@ def analyze_word(surface: str, start: int = 0) -> WordTerms | None:
     return WordTerms(surface, start, start + len(surface), terms, shifted)
 
 
+CAMEL_PAIR = re.compile(r"[a-ząćęłńóśźż][A-ZĄĆĘŁŃÓŚŹŻ]")  # CAMEL_BOUNDARY, found faster
+LONG_WORD = re.compile(rf"\w{{{8},}}")  # split_compound: only lower-case words this long
+
+
 def has_glued_words(text: str) -> bool:
-    """Whether some word of the text is indexed by parts (camel case or dictionary words
-    glued by text extraction), as the analyzer reads it."""
-    for word in WORD_RE.findall(text):
-        found = surface_terms(word)
-        if found is not None and found[1]:
-            return True
+    """Whether some word of the text may be indexed by parts: camel case (pieces as written)
+    or a long lower-case word glued from dictionary words, as the analyzer reads it. Cheap:
+    only camel-case boundaries and long lower-case words are looked at."""
+    if CAMEL_PAIR.search(text):
+        return True
+    for word in LONG_WORD.findall(text):
+        if word.islower():
+            found = surface_terms(word)
+            if found is not None and found[1]:
+                return True
     return False
 
 

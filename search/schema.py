@@ -5,16 +5,20 @@ from __future__ import annotations
 from whoosh.columns import RefBytesColumn
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from search.analysis import polish_analyzer
+from search.analysis import PolishPositions, polish_analyzer
 
 TITLE_BOOST = 2.0
 # Bumped whenever analysis or schema change in a way that needs a rebuild.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def build_schema() -> Schema:
     """Return the article schema: analysed title/body, stored display fields, facets."""
     analyzer = polish_analyzer()
+    title = TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=analyzer, stored=True)
+    for field in (title, body):
+        field.format = PolishPositions(field_boost=field.format.field_boost)
     return Schema(
         id=ID(stored=True, unique=True),
         # Sortable as reference columns: the engine reads them as arrays for filters,
@@ -23,8 +27,8 @@ def build_schema() -> Schema:
         institution=STORED(),
         date=ID(stored=True, sortable=RefBytesColumn()),
         year=KEYWORD(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=analyzer, stored=True),
+        title=title,
+        body=body,
         # Whether a word of the title or body is indexed by parts (glued by text extraction):
         # snippets of the other articles need not look for such words (search.snippets).
         glued=STORED(),

@@ -21,7 +21,6 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -222,7 +221,9 @@ def start_verifying(index: Path) -> threading.Thread:
 
 def _check_files(build: Path, recorded: dict) -> None:
     """Compare each file with its recorded size and SHA-1; the files are hashed by one thread
-    per core (hashing releases the interpreter lock), largest first."""
+    per core (hashing releases the interpreter lock), largest first. Plain threads, no
+    executor: a server worker patches ``queue`` for gevent, which an executor's native
+    threads must not wait on."""
 
     def damage(name: str) -> str | None:
         path = build / name
@@ -235,10 +236,19 @@ def _check_files(build: Path, recorded: dict) -> None:
         return None
 
     names = sorted(recorded, key=lambda n: -recorded[n].get("size", 0))
-    with ThreadPoolExecutor(max_workers=max(1, min(len(names), os.cpu_count() or 1))) as pool:
-        for problem in pool.map(damage, names):
-            if problem:
-                raise IndexDamagedError(problem)
+    shares = max(1, min(len(names), os.cpu_count() or 1))
+    problems: list[str] = []
+
+    def check(share: list[str]) -> None:
+        problems.extend(p for p in map(damage, share) if p)
+
+    threads = [threading.Thread(target=check, args=(names[i::shares],)) for i in range(shares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if problems:
+        raise IndexDamagedError(sorted(problems)[0])
 
 
 def write_manifest(build: Path, manifest: dict, known_checksums: dict | None = None) -> dict:

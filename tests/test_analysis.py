@@ -59,3 +59,22 @@ def test_schema_pickles_without_dictionaries():
     data = pickle.dumps(build_schema())
     assert len(data) < 10_000
     assert pickle.loads(data)
+
+
+def test_index_positions_are_the_analyzers(corpus_dir):
+    """The index's positions format computes terms and positions without Whoosh's token
+    objects: on the seeds (glued and camel-case words included) it gives exactly what the
+    analyzer gives token by token through Whoosh's own Positions format."""
+    from whoosh.formats import Positions
+
+    from search.analysis import PolishPositions, polish_analyzer
+
+    analyzer = polish_analyzer()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    texts += ["Ośrodka PomocySpołecznej wizytaprzedstawicieli i w z na", "", "— 2014 r."]
+    for boost in (1.0, 2.0):
+        ours, whoosh = PolishPositions(field_boost=boost), Positions(field_boost=boost)
+        for text in texts:
+            expected = sorted(whoosh.word_values(text, analyzer))
+            assert sorted(ours.word_values(text, analyzer)) == expected
+    assert any(w for w, *_ in ours.word_values(texts[-3], analyzer) if w == "pomoc")

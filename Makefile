@@ -46,6 +46,13 @@ test: $(VENV)/.installed $(BROWSER_DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
+SHARED ?= ../shared/relevance
+# Relevance on the judged sets (needs ../shared): seed-dev per query, then PoQuAD test A.
+eval: $(VENV)/.installed
+	$(PY) -m benchmarks.evaluate --corpus $(CORPUS) --qrels $(SHARED)/seed-dev.json -v
+	$(PY) -m benchmarks.evaluate --docs $(SHARED)/poquad-test-A/docs.jsonl \
+		--qrels $(SHARED)/poquad-test-A/qrels.json
+
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 

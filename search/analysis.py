@@ -101,17 +101,13 @@ LONG_WORD = re.compile(rf"\w{{{8},}}")  # split_compound: only lower-case words 
 
 
 def has_glued_words(text: str) -> bool:
-    """Whether some word of the text may be indexed by parts: camel case (pieces as written)
-    or a long lower-case word glued from dictionary words, as the analyzer reads it. Cheap:
-    only camel-case boundaries and long lower-case words are looked at."""
+    """Whether some word of the text is glued, as the analyzer and the display repair read
+    it: a camel-case pair, or a long lower-case word made of dictionary words (``word_parts``
+    splits nothing else). Cheap: only those are looked at. A text without glued words has
+    no word indexed by parts and nothing to repair for display."""
     if CAMEL_PAIR.search(text):
         return True
-    for word in LONG_WORD.findall(text):
-        if word.islower():
-            found = surface_terms(word)
-            if found is not None and found[1]:
-                return True
-    return False
+    return any(word.islower() and split_compound(word) for word in LONG_WORD.findall(text))
 
 
 def analyze_text(text: str) -> list[WordTerms]:

@@ -114,6 +114,10 @@ def match_spans(
     return spans
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
 def _camel_apart(text: str) -> str:
     """The cheap part of the repair: "PomocySpołecznej" -> "Pomocy Społecznej"."""
     return CAMEL_BOUNDARY.sub(" ", text)
@@ -153,27 +157,21 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
     that covers the most wanted terms, then the most matches, the earliest on ties.
 
     Spans are in text order and do not overlap, so the matches inside a window are a run
-    of them, found by bisection; the terms a run covers come from per-term running counts:
-    linear in the matches, not quadratic."""
+    of them, found by bisection: the cost grows with the matches times those in a window,
+    not with the square of the matches."""
     starts = [sp[0] for sp in spans]
     ends = [sp[1] for sp in spans]
-    counts = {term: [0] for term in wanted}
-    for sp in spans:
-        for term, running in counts.items():
-            running.append(running[-1] + (term in sp[2]))
     best = None
     for anchor in starts:
         start, end = _word_bounds(
             text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
         )
         lo, hi = bisect_left(starts, start), bisect_right(ends, end)
-        hi = max(lo, hi)
-        covered = sum(1 for running in counts.values() if running[hi] > running[lo])
-        score = (covered, hi - lo, -anchor)
+        covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
+        score = (len(covered), max(0, hi - lo), -anchor)
         if best is None or score > best[0]:
-            best = (score, start, end, lo, hi)
-    _, start, end, lo, hi = best
-    covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
+            best = (score, start, end, covered)
+    _, start, end, covered = best
     return start, end, covered
 
 
@@ -202,7 +200,8 @@ def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
         more = end < len(text) or cut
-        return escape(_camel_apart(text[start:end])) + (Markup(" …") if more else Markup(""))
+        shown = _camel_apart(text[start:end]) if glued else text[start:end]
+        return escape(shown) + (Markup(" …") if more else Markup(""))
     wanted = frozenset().union(*(sp[2] for sp in spans))
     windows = []
     remaining = list(spans)
@@ -223,7 +222,7 @@ def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
     for start, end in merged:
         # Snippets are on every results page: only camel-case glue is undone there (the
         # dictionary split of lower-case glue costs a lookup per long word).
-        piece = _render(text, start, end, spans, _camel_apart)
+        piece = _render(text, start, end, spans, _camel_apart if glued else _as_is)
         prefix = "… " if start > 0 else ""
         suffix = " …" if end < len(text) or cut else ""
         parts.append(f"{prefix}{piece}{suffix}")
@@ -231,5 +230,7 @@ def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
 
 
 def highlight(text: str, terms: Collection[str], glued: bool = True) -> Markup:
-    """Return the whole text escaped, with every matching word in ``<mark>``."""
-    return _render(text, 0, len(text), match_spans(text, terms, glued=glued))
+    """Return the whole text escaped, with every matching word in ``<mark>`` (and glued
+    words apart: a text without glued words needs no repair)."""
+    spans = match_spans(text, terms, glued=glued)
+    return _render(text, 0, len(text), spans, repair_display if glued else _as_is)

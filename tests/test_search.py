@@ -142,7 +142,7 @@ def test_snippet_prefilter_misses_no_match(engine, query):
     """Skipping words by their first letters must find exactly what analysing all words does."""
     from search.planner import build_query
     from search.query import parse
-    from search.snippets import match_spans
+    from search.snippets import highlight, match_spans, snippet
 
     searcher = engine._searcher()
     terms = build_query(searcher.reader(), parse(query)).terms
@@ -155,6 +155,11 @@ def test_snippet_prefilter_misses_no_match(engine, query):
             # Articles recorded as holding no glued words are scanned for whole words only.
             assert match_spans(text, terms, glued=fields["glued"]) == every_word, query
             found += len(every_word)
+        # And the snippet and title show the same, repaired text either way.
+        assert snippet(fields["body"], terms, fields["glued"]) == snippet(fields["body"], terms)
+        assert highlight(fields["title"], terms, fields["glued"]) == highlight(
+            fields["title"], terms
+        )
         glued += fields["glued"]
     assert found, query
     assert 0 < glued < searcher.doc_count()  # both kinds of article are in the seed index

@@ -39,7 +39,6 @@ EMPTY_SCORES = np.empty(0, dtype=np.float64)
 class Postings:
     ids: np.ndarray  # sorted index-wide docnums, deleted documents left out
     scores: np.ndarray  # BM25F per document, as Whoosh's BM25F gives it (fixed per build)
-    df: int = 0  # the term's document frequency as Whoosh counts it (deleted ones included)
 
 
 def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +232,7 @@ class IndexView:
         tf = np.concatenate(weights)
         scores = idf * (tf * (self.k1 + 1)) / (tf + self._k1_norm(field)[ids])
         ids.flags.writeable = scores.flags.writeable = False  # shared by every query
-        return Postings(ids, scores, df)
+        return Postings(ids, scores)
 
     def positions(
         self, field: str, term: str, docs: np.ndarray, check=lambda: None

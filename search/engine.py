@@ -492,6 +492,8 @@ class SearchEngine:
         frequency = lambda term: reader.doc_frequency("body", term)  # noqa: E731
         for clause in parsed.clauses:
             for word in analyze_text(clause.text):
+                if not word.surface.isalpha():
+                    continue  # numbers and codes are not misspelt words ("1" is not "12")
                 if alternatives(reader, word, FIELDS, ctx):
                     continue
                 # The word as typed, else its stem: the lexicon holds dictionary forms, so an

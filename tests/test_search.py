@@ -100,6 +100,22 @@ def test_typo_is_corrected_with_a_suggestion(engine):
     assert titles(result)[0] == BRUSSELS
 
 
+def test_numbers_are_not_corrected_as_typos(tmp_path):
+    """A number is not a misspelt word: on the seeds "1" became "12" (a new user's finding)."""
+    from indexer.build import rebuild
+    from search.engine import SearchEngine
+    from tests.conftest import copy_corpus
+
+    index = tmp_path / "index"
+    rebuild(copy_corpus(tmp_path / "corpus"), index)
+    engine = SearchEngine(index)
+    for query in ("1", "Bruksela 1"):
+        result = engine.search(query)
+        assert not result.corrected and result.suggestion is None, query
+    assert engine.search("Brukseal").corrected  # words are still corrected
+    engine.close()
+
+
 def test_snippets_mark_inflected_forms(engine):
     result = engine.search("bezdomność")
     snippets = " ".join(h.snippet for h in result.hits)

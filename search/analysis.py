@@ -120,6 +120,23 @@ def analyze_text(text: str) -> list[WordTerms]:
     return out
 
 
+@depends_on_table
+@lru_cache(maxsize=CACHE_WORDS)
+def indexed(surface: str) -> tuple[tuple[tuple[str, int, int, int], ...], int] | None:
+    """How one word is indexed: its (term, position offset, start, end) entries, offsets and
+    characters relative to the word, and how many positions it takes; None for a stop word.
+    A word's terms share its position; a glued word's parts take the following ones. The
+    one rule behind the analyzer (``PolishFilter``) and the index's positions
+    (``PolishPositions``)."""
+    found = surface_terms(surface)
+    if found is None:
+        return None
+    terms, parts = found
+    entries = [(term, 0, 0, len(surface)) for term in terms]
+    entries += [(t, k, begin, end) for k, (begin, end, part) in enumerate(parts) for t in part]
+    return tuple(entries), len(parts) or 1
+
+
 class PolishFilter(Filter):
     """Lower-case, drop stop words, lemmatise/stem, and split glued words into their parts.
 
@@ -133,28 +150,20 @@ class PolishFilter(Filter):
     def __call__(self, tokens):
         pos = 0
         for token in tokens:
-            found = surface_terms(token.text)
+            found = indexed(token.text)
             if found is None:
                 continue
-            terms, parts = found
+            entries, width = found
             chars = token.chars
             start = token.startchar if chars else 0
-            end = start + len(token.text)
             token.stopped = False
-            for term in terms:
+            for term, offset, begin, end in entries:
                 token.text = term
-                token.pos = pos
+                token.pos = pos + offset
                 if chars:
-                    token.startchar, token.endchar = start, end
+                    token.startchar, token.endchar = start + begin, start + end
                 yield token
-            for k, (begin, stop, part_terms) in enumerate(parts):
-                for term in part_terms:
-                    token.text = term
-                    token.pos = pos + k
-                    if chars:
-                        token.startchar, token.endchar = start + begin, start + stop
-                    yield token
-            pos += len(parts) or 1
+            pos += width
 
 
 def polish_analyzer():
@@ -172,16 +181,13 @@ class PolishPositions(Positions):
         positions: defaultdict[str, list[int]] = defaultdict(list)
         pos = 0
         for word in WORD_RE.findall(value):
-            found = surface_terms(word)
+            found = indexed(word)
             if found is None:
                 continue
-            terms, parts = found
-            for term in terms:
-                positions[term].append(pos)
-            for k, (_, _, part_terms) in enumerate(parts):
-                for term in part_terms:
-                    positions[term].append(pos + k)
-            pos += len(parts) or 1
+            entries, width = found
+            for term, offset, _, _ in entries:
+                positions[term].append(pos + offset)
+            pos += width
         boost = self.field_boost
         for term, found in positions.items():
             yield term, len(found), len(found) * boost, self.encode(found)

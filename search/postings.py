@@ -299,19 +299,15 @@ class IndexView:
 
     def _load_columns(self) -> None:
         recorded = self.recorded_columns() if self.recorded_columns else None
-        if recorded is not None and len(recorded["year"]) == self.doc_count_all:
-            names = [str(n) for n in recorded["source_names"]]
-            self._columns = {
-                "year": recorded["year"],
-                "date_rank": recorded["date_rank"],
-                "source": recorded["source"],
-                "source_names": names,
-                "source_codes": {name: code for code, name in enumerate(names)},
-            }
-            return
-        self._columns = self.compute_columns()
-        self._columns["source_codes"] = {
-            name: code for code, name in enumerate(self._columns["source_names"])
+        if recorded is None or len(recorded["year"]) != self.doc_count_all:
+            recorded = self.compute_columns()  # a build from before they were recorded
+        names = [str(n) for n in recorded["source_names"]]
+        self._columns = {
+            "year": recorded["year"],
+            "date_rank": recorded["date_rank"],
+            "source": recorded["source"],
+            "source_names": names,
+            "source_codes": {name: code for code, name in enumerate(names)},
         }
 
     def compute_columns(self) -> dict:

@@ -47,7 +47,13 @@ def _starts(terms: frozenset[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=1024)
 def _inner_starts(starts: frozenset[str]) -> re.Pattern:
-    return re.compile("|".join(map(re.escape, sorted(starts))) or "(?!)")
+    return re.compile(_alternation(starts))
+
+
+def _alternation(starts: frozenset[str]) -> str:
+    """The forms as one regular-expression alternation, longest first (never matching when
+    there are none)."""
+    return "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
 
 
 @lru_cache(maxsize=1024)
@@ -56,7 +62,7 @@ def _candidates(starts: frozenset[str]) -> re.Pattern:
     every word: words starting like a form of a term (any case), words of MIN_GLUED+ letters
     holding a form from their 5th letter on (maybe glued), and camel-case words. A superset
     of what match_spans keeps (it checks each candidate as before)."""
-    forms = "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
+    forms = _alternation(starts)
     return re.compile(
         rf"(?<!\w)(?:(?i:{forms})\w*"
         rf"|(?=\w{{{MIN_GLUED}}})\w{{4}}\w*?(?:{forms})\w*"
@@ -68,8 +74,7 @@ def _candidates(starts: frozenset[str]) -> re.Pattern:
 def _whole_words(starts: frozenset[str]) -> re.Pattern:
     """Words starting like a form of a term (any case): the candidates in a text that holds
     no glued words (no word of it is indexed by parts)."""
-    forms = "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
-    return re.compile(rf"(?<!\w)(?i:{forms})\w*")
+    return re.compile(rf"(?<!\w)(?i:{_alternation(starts)})\w*")
 
 
 def match_spans(

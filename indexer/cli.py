@@ -22,6 +22,7 @@ from indexer.corpus import (
 )
 from indexer.splitter import default_model, score_breaks
 from search.morphology import configure
+from search.options import backend_options, backend_settings
 from search.settings import Settings, SettingsError
 from search.store import IndexLockedError
 
@@ -103,18 +104,57 @@ def _print_summary(report: BuildReport) -> None:
 @corpus_option
 @index_option
 @procs_option
-def rebuild_command(corpus: Path, index: Path, procs: int) -> None:
-    """Rebuild the index from the corpus; the old index serves until the new one is ready."""
-    _run(rebuild, settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs))
+@backend_options
+@click.option("--shards", type=click.IntRange(1, 64), envvar="SOLR_SHARDS",
+              help="Solr: shards of the new collection [env: SOLR_SHARDS; default 2].")
+@click.option("--replicas", type=click.IntRange(1, 8), envvar="SOLR_REPLICAS",
+              help="Solr: replicas of each shard [env: SOLR_REPLICAS; default 2].")  # fmt: skip
+def rebuild_command(corpus: Path, index: Path, procs: int, shards, replicas, **backend) -> None:
+    """Rebuild the index from the corpus; the old index serves until the new one is ready.
+
+    With --backend solr: a new collection, then the alias switched to it."""
+    settings = settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs,
+                             solr_shards=shards, solr_replicas=replicas,
+                             **backend_settings(**backend))  # fmt: skip
+    if settings.search_backend == "solr":
+        _run_solr("rebuild", settings)
+    else:
+        _run(rebuild, settings)
 
 
 @main.command("update")
 @corpus_option
 @index_option
 @procs_option
-def update_command(corpus: Path, index: Path, procs: int) -> None:
-    """Re-index only files added, edited or deleted since the last build (fast)."""
-    _run(update, settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs))
+@backend_options
+def update_command(corpus: Path, index: Path, procs: int, **backend) -> None:
+    """Re-index only files added, edited or deleted since the last build (fast).
+
+    With --backend solr: only changed articles are sent to the alias's collection."""
+    settings = settings_from(corpus_dir=corpus, index_dir=index, index_procs=procs,
+                             **backend_settings(**backend))  # fmt: skip
+    if settings.search_backend == "solr":
+        _run_solr("update", settings)
+    else:
+        _run(update, settings)
+
+
+def _run_solr(action: str, settings: Settings) -> None:
+    """Index into the SolrCloud named by the settings, with a summary line."""
+    from indexer import solr
+    from search.solr import SolrRequestError, SolrUnavailableError
+
+    try:
+        if action == "rebuild":
+            report = solr.rebuild(settings.corpus_dir, settings.solr_url,
+                                  settings.solr_collection, settings.solr_shards,
+                                  settings.solr_replicas, on_file=_report_file)  # fmt: skip
+        else:
+            report = solr.update(settings.corpus_dir, settings.solr_url,
+                                 settings.solr_collection, on_file=_report_file)  # fmt: skip
+    except (CorpusError, SolrUnavailableError, SolrRequestError) as exc:
+        raise click.ClickException(f"Solr {action} failed: {exc}") from exc
+    click.echo(report.summary())
 
 
 @main.command("articles")

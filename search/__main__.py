@@ -16,6 +16,7 @@ import click
 
 from search.engine import IndexUnavailableError
 from search.morphology import configure
+from search.options import backend_options, backend_settings
 from search.request import MAX_PAGE, MAX_PAGE_SIZE, SORTS, Filters, QueryError, SearchRequest
 from search.serialize import result_json
 from search.settings import STEMMER_TABLE_CHOICES, Settings, SettingsError
@@ -61,24 +62,31 @@ def terminal_text(snippet_html: str, color: bool) -> str:
     envvar="SEARCH_STEMMER_TABLE",
     help="Must match the index's.",
 )
+@backend_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as /api/search does.")
 @click.option("--color/--no-color", default=None, help="Highlight with terminal colours.")
-def main(query, index, page, per_page, year, source, sort, stemmer_table, as_json, color):
+def main(query, index, page, per_page, year, source, sort, stemmer_table, backend, solr_url,
+         solr_collection, as_json, color):  # fmt: skip
     """Search the index for QUERY and print the ranked results."""
-    from search.engine import SearchEngine
+    from search.engines import open_engine
 
     try:
-        settings = Settings.load(index_dir=index, per_page=per_page, stemmer_table=stemmer_table)
+        settings = Settings.load(
+            index_dir=index, per_page=per_page, stemmer_table=stemmer_table,
+            **backend_settings(backend, solr_url, solr_collection),
+        )  # fmt: skip
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     configure(settings.stemmer_table)
-    engine = SearchEngine(settings.index_dir)
+    engine = open_engine(settings)
     req = SearchRequest(query, page, settings.per_page, Filters(year, source, sort))
     try:
         result = engine.search(req.q, page=req.page, per_page=req.per_page, filters=req.filters)
     except QueryError as exc:
         raise click.UsageError(exc.message) from exc
-    except IndexUnavailableError:
+    except IndexUnavailableError as exc:
+        if settings.search_backend == "solr":
+            raise click.ClickException(f"Solr: {exc}") from None
         raise click.ClickException(
             f"no index at {settings.index_dir}: build it with `python -m indexer rebuild`"
         ) from None

@@ -9,11 +9,13 @@ time, and nothing writes it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 STEMMER_TABLE_CHOICES = ("default", "polimorf", "none")
+BACKEND_CHOICES = ("whoosh", "solr")
 
 
 class SettingsError(ValueError):
@@ -36,6 +38,12 @@ class Settings:
     cors_origins: str = field(default="", metadata={"env": "CORS_ORIGINS"})
     # 0.9 s: with reading the request and writing the answer, no request passes 1 s.
     search_budget_s: float = field(default=0.9, metadata={"env": "SEARCH_BUDGET_S"})
+    # The engine: the embedded Whoosh index (no Java), or a SolrCloud collection alias.
+    search_backend: str = field(default="whoosh", metadata={"env": "SEARCH_BACKEND"})
+    solr_url: str = field(default="", metadata={"env": "SOLR_URL"})  # node URLs, commas
+    solr_collection: str = field(default="mops", metadata={"env": "SOLR_COLLECTION"})
+    solr_shards: int = field(default=2, metadata={"env": "SOLR_SHARDS", "min": 1, "max": 64})
+    solr_replicas: int = field(default=2, metadata={"env": "SOLR_REPLICAS", "min": 1, "max": 8})
 
     def __post_init__(self) -> None:
         if self.stemmer_table not in STEMMER_TABLE_CHOICES:
@@ -43,6 +51,18 @@ class Settings:
                 f"SEARCH_STEMMER_TABLE must be one of {', '.join(STEMMER_TABLE_CHOICES)}, "
                 f"not {self.stemmer_table!r}"
             )
+        if self.search_backend not in BACKEND_CHOICES:
+            raise SettingsError(
+                f"SEARCH_BACKEND must be one of {', '.join(BACKEND_CHOICES)}, "
+                f"not {self.search_backend!r}"
+            )
+        if self.search_backend == "solr" and not self.solr_url.strip():
+            raise SettingsError(
+                "SOLR_URL must name the Solr nodes (http://host:port/solr, commas between "
+                "them) when SEARCH_BACKEND=solr"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", self.solr_collection):
+            raise SettingsError("SOLR_COLLECTION must be a Solr collection or alias name")
         for f in fields(self):
             value = getattr(self, f.name)
             low, high = f.metadata.get("min"), f.metadata.get("max")

@@ -16,6 +16,7 @@ import requests
 
 from indexer.build import rebuild
 from search.engine import SearchEngine
+from search.settings import Settings
 from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +56,42 @@ def engine(index_dir) -> SearchEngine:
     return SearchEngine(index_dir)
 
 
+@pytest.fixture(scope="session")
+def solr_cluster(tmp_path_factory):
+    """A real SolrCloud on loopback (ZooKeeper and two Solr nodes, each its own JVM), from
+    ``cluster/``; skipped, saying why, on a machine without a JDK and Maven."""
+    from cluster.launcher import missing_tools, running_cluster
+
+    reason = missing_tools()
+    if reason:
+        pytest.skip(f"SolrCloud suites skipped: {reason}")
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as info:
+        yield info
+
+
+@pytest.fixture(scope="session")
+def solr_url(solr_cluster, corpus_dir) -> str:
+    """SOLR_URL of the cluster, its ``mops`` alias holding the test corpus (2 shards x 2)."""
+    from cluster.launcher import solr_url as url_of
+    from indexer import solr
+
+    url = url_of(solr_cluster)
+    solr.rebuild(corpus_dir, url, shards=2, replicas=2)
+    return url
+
+
+@pytest.fixture(params=["whoosh", pytest.param("solr", marks=pytest.mark.cluster)])
+def backend(request) -> str:
+    """The engine behind the app: every test using ``app`` or ``client`` runs on both."""
+    return request.param
+
+
 @pytest.fixture()
-def app(index_dir):
+def app(backend, index_dir, request):
+    if backend == "solr":
+        url = request.getfixturevalue("solr_url")
+        settings = Settings.load(search_backend="solr", solr_url=url)
+        return create_app({"TESTING": True}, settings=settings)
     return create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from search.options import backend_options, backend_settings
 from search.settings import STEMMER_TABLE_CHOICES, Settings, SettingsError
 
 
@@ -42,7 +43,9 @@ from search.settings import STEMMER_TABLE_CHOICES, Settings, SettingsError
     envvar="SEARCH_STEMMER_TABLE",
     help="pystempel table; must match the index [env: SEARCH_STEMMER_TABLE].",
 )
-def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_table) -> None:
+@backend_options
+def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_table, backend,
+         solr_url, solr_collection) -> None:  # fmt: skip
     """Serve the MOPS archive search (HTML at /, JSON at /api/search)."""
     try:
         settings = Settings.load(
@@ -54,6 +57,7 @@ def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_ta
             per_page=per_page,
             cors_origins=cors_origins,
             stemmer_table=stemmer_table,
+            **backend_settings(backend, solr_url, solr_collection),
         )
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -61,7 +65,7 @@ def main(index, host, port, workers, threads, per_page, cors_origins, stemmer_ta
     # releases the interpreter lock): start-up costs the longer of the two, not their sum.
     from search.store import start_verifying
 
-    verifying = start_verifying(settings.index_dir)
+    verifying = start_verifying(settings.index_dir) if settings.search_backend == "whoosh" else None
     from web.server import serve
 
     serve(settings, verifying)

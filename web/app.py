@@ -9,7 +9,7 @@ from flask import Flask, request, url_for
 from flask_compress import Compress
 from flask_cors import CORS
 
-from search.engine import SearchEngine
+from search.engines import open_engine
 from search.morphology import configure
 from search.settings import Settings
 from web.format import plural, polish_date
@@ -37,7 +37,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["search_engine"] = SearchEngine(settings.index_dir, settings.search_budget_s)
+    app.extensions["search_engine"] = open_engine(settings)
     # Static files change only with a release; their URLs carry a version (see static_url).
     if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE

@@ -10,9 +10,10 @@ from flask import current_app, request
 from search.budget import Deadline, SearchTimeout
 from search.engine import SearchEngine
 from search.request import SearchRequest, parse_request
+from search.solr import SolrEngine
 
 
-def engine() -> SearchEngine:
+def engine() -> SearchEngine | SolrEngine:
     return current_app.extensions["search_engine"]
 
 

@@ -39,11 +39,13 @@ def serve(settings: Settings, verifying: threading.Thread | None = None) -> None
     # The current build's checksums are read while the dictionary loads; then the build is
     # opened here, before forking, so that every worker starts with it (and shares its
     # pages) instead of opening it on its first request.
-    checked = verifying or start_verifying(settings.index_dir)
+    whoosh = settings.search_backend == "whoosh"
+    checked = verifying or (start_verifying(settings.index_dir) if whoosh else None)
     configure(settings.stemmer_table)
     warm_up(stemmer=False)  # the dictionary
     app = create_app(settings=settings)
-    checked.join()
+    if checked is not None:
+        checked.join()
     engine = app.extensions["search_engine"]
     # The current build, its columns and word list, and the stemmer's table as the indexer
     # parsed it (0.05 s instead of parsing it: 0.6 s), before forking: the workers share

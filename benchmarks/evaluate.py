@@ -139,9 +139,31 @@ def summary_line(stats: dict[str, float]) -> str:
     )
 
 
-def run(corpus: Path | None, docs: Path | None, qrels_path: Path, sample: int | None = None):
-    """Build a temporary index, evaluate, and return (per-query scores, summary stats)."""
+def build_in_solr(corpus: Path | None, docs: Path | None, solr_url: str) -> tuple:
+    """Index into the SolrCloud at ``solr_url`` (alias ``eval``); return (engine, key)."""
+    from indexer import solr
+    from search.solr import SolrClient, SolrEngine, node_urls
+
+    alias = "eval"
+    if corpus:
+        solr.rebuild(corpus, solr_url, alias)
+        return SolrEngine(solr_url, alias, budget_s=60), "title"
+    rows = [json.loads(line) for line in docs.open(encoding="utf-8") if line.strip()]
+    prepared = [{"id": str(r["id"]), "title": r["title"], "body": r["body"],
+                 "source": docs.name, "source_label": docs.name} for r in rows]  # fmt: skip
+    solr.replace_collection(SolrClient(node_urls(solr_url)), prepared, alias)
+    return SolrEngine(solr_url, alias, budget_s=60), "id"
+
+
+def run(corpus: Path | None, docs: Path | None, qrels_path: Path, sample: int | None = None,
+        solr_url: str | None = None):  # fmt: skip
+    """Build a temporary index (or a Solr collection), evaluate, and return (per-query
+    scores, summary stats)."""
     qrels = load_qrels(qrels_path, sample)
+    if solr_url:
+        engine, key = build_in_solr(corpus, docs, solr_url)
+        scores = evaluate(engine, qrels, key)
+        return scores, summary(scores)
     with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
         index = Path(tmp) / "index"
         key = build_from_corpus(corpus, index) if corpus else build_from_docs(docs, index)
@@ -165,9 +187,13 @@ def run(corpus: Path | None, docs: Path | None, qrels_path: Path, sample: int | 
 )
 @click.option("--sample", type=int, default=None, help="Evaluate a fixed random sample of queries.")
 @click.option(
+    "--solr-url",
+    help="Index into this SolrCloud (alias 'eval') and evaluate the Solr backend instead.",
+)
+@click.option(
     "--per-query", "-v", is_flag=True, help="Print nDCG@10 and first relevant rank per query."
 )
-def main(corpus, docs, api, key, qrels, sample, per_query):
+def main(corpus, docs, api, key, qrels, sample, solr_url, per_query):
     """Evaluate search relevance on judged queries."""
     if sum(map(bool, (corpus, docs, api))) != 1:
         raise click.UsageError("give exactly one of --corpus, --docs or --api")
@@ -176,7 +202,7 @@ def main(corpus, docs, api, key, qrels, sample, per_query):
         scores = evaluate_api(api, load_qrels(qrels, sample), key)
         stats = summary(scores)
     else:
-        scores, stats = run(corpus, docs, qrels, sample)
+        scores, stats = run(corpus, docs, qrels, sample, solr_url)
     if per_query:
         width = min(60, max(len(s.query) for s in scores))
         click.echo(f"{'query':<{width}}  nDCG@10  first  total")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from indexer.corpus import Article, CorpusError, read_corpus, source_name
 from indexer.sources import label_files, read_sources
+from search.analysis import repair_display
 from search.schema import year_of
 from search.solr import (
     CONFIGSET_DIR,
@@ -127,12 +128,16 @@ def solr_documents(corpus: Path, on_file: OnFile | None = None,
         for article in articles:
             doc = {
                 "id": article.id,
-                "title": article.title,
-                "body": article.body,
+                "title": repair_display(article.title),
+                "body": repair_display(article.body),
                 "source": article.source,
                 "source_label": meta["label"],
                 "institution": article.institution or "",
             }
+            if doc["title"] != article.title:
+                doc["title_source"] = article.title
+            if doc["body"] != article.body:
+                doc["body_source"] = article.body
             if meta.get("url"):
                 doc["source_url"] = meta["url"]
             if article.date:
@@ -186,9 +191,17 @@ def rebuild(
 ) -> SolrReport:
     """Index the whole corpus into a new collection and switch the alias to it."""
     started = time.perf_counter()
-    client = SolrClient(node_urls(solr_url))
     skipped: list[str] = []
     docs, files = solr_documents(corpus, on_file, skipped)
+    name = replace_collection(SolrClient(node_urls(solr_url)), docs, alias, shards, replicas)
+    return SolrReport(name, len(docs), files, time.perf_counter() - started, skipped)
+
+
+def replace_collection(client: SolrClient, docs: list[dict], alias: str, shards: int = 2,
+                       replicas: int = 2) -> str:  # fmt: skip
+    """Feed the documents into a new collection, then point the alias at it and delete the
+    alias's earlier collections; return the new collection's name. A failure leaves the
+    alias where it was."""
     configset = upload_configset(client, alias)
     name = f"{alias}_{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     client.request(
@@ -214,7 +227,7 @@ def rebuild(
     for old in collections(client):
         if old != name and old.startswith(f"{alias}_"):  # the alias's earlier collections
             _delete(client, old)
-    return SolrReport(name, len(docs), files, time.perf_counter() - started, skipped)
+    return name
 
 
 def _delete(client: SolrClient, name: str) -> None:

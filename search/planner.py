@@ -223,8 +223,6 @@ def clause_query(reader, clause: Clause, terms: set[str], ctx: QueryContext):
     if not words:
         return None  # only stop words: nothing to require
     if clause.phrase and len(words) > 1:
-        if len(words) > MAX_PHRASE_WORDS:
-            raise QueryError(f"A phrase may hold at most {MAX_PHRASE_WORDS} words.", "q")
         return phrase_query(reader, words, fields, terms, ctx)
     parts = [word_query(reader, word, fields, terms, ctx) for word in words]
     return parts[0] if len(parts) == 1 else Q.And(parts)
@@ -240,6 +238,19 @@ def is_heavy(parsed: ParsedQuery) -> bool:
     return any(c.phrase for c in parsed.clauses) or any(w.parts for w in words)
 
 
+def check_limits(parsed: ParsedQuery) -> list[WordTerms]:
+    """The query's words (excluded ones left out); QueryError when the query or one of its
+    phrases holds too many (every backend applies the same bounds)."""
+    words = [w for c in parsed.clauses for w in analyze_text(c.text)]
+    excluded_words = sum(len(analyze_text(c.text)) for c in parsed.excluded)
+    if len(words) + excluded_words > MAX_QUERY_WORDS:
+        raise QueryError(f"A query may hold at most {MAX_QUERY_WORDS} words.", "q")
+    for clause in parsed.clauses + parsed.excluded:
+        if clause.phrase and len(analyze_text(clause.text)) > MAX_PHRASE_WORDS:
+            raise QueryError(f"A phrase may hold at most {MAX_PHRASE_WORDS} words.", "q")
+    return words
+
+
 def build_query(
     reader,
     parsed: ParsedQuery,
@@ -247,10 +258,7 @@ def build_query(
     term_cache: TermCache | None = None,
 ) -> QueryPlan:
     """Turn a parsed query into the Whoosh queries that run it (see QueryPlan)."""
-    words = [w for c in parsed.clauses for w in analyze_text(c.text)]
-    excluded_words = sum(len(analyze_text(c.text)) for c in parsed.excluded)
-    if len(words) + excluded_words > MAX_QUERY_WORDS:
-        raise QueryError(f"A query may hold at most {MAX_QUERY_WORDS} words.", "q")
+    words = check_limits(parsed)
     ctx = QueryContext(
         short=len(words) <= SHORT_QUERY_WORDS,
         typed_diacritics=any(has_diacritics(w.surface.lower()) for w in words),

@@ -15,6 +15,7 @@ the rest of the request (Solr routes each query to a live replica of every shard
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import threading
 import time
@@ -25,14 +26,13 @@ import requests
 from markupsafe import Markup, escape
 
 from search.budget import Deadline, SearchTimeout
-from search.engine import Facet, Hit, IndexUnavailableError, SearchResult
-from search.planner import MAX_QUERY_WORDS, SHORT_QUERY_WORDS
+from search.engine import MIN_COVERAGE, Facet, Hit, IndexUnavailableError, SearchResult
+from search.planner import SHORT_QUERY_WORDS, check_limits
 from search.query import Clause, ParsedQuery, parse
 from search.request import (
     MAX_QUERY_CHARS,
     Filters,
     PageOutOfRange,
-    QueryError,
     SearchRequest,
     check,
     normalize_query,
@@ -171,9 +171,7 @@ class SolrQuery:
 
 def solr_query(parsed: ParsedQuery) -> SolrQuery | None:
     """Map the project's query language to edismax; None when nothing is searchable."""
-    words = sum(len(WORD.findall(c.text)) for c in parsed.clauses + parsed.excluded)
-    if words > MAX_QUERY_WORDS:
-        raise QueryError(f"A query may hold at most {MAX_QUERY_WORDS} words.", "q")
+    words = check_limits(parsed)
     groups = []
     for group in parsed.groups:
         parts = [q for c in group if (q := _clause(c)) is not None]
@@ -188,7 +186,7 @@ def solr_query(parsed: ParsedQuery) -> SolrQuery | None:
         return SolrQuery("*:*" + not_part, "*:*" + not_part, (), True)
     any_q = "+(" + " OR ".join(q for _, q in groups) + ")" + not_part
     all_q = " ".join(f"+{q}" for _, q in groups) + not_part
-    short = sum(len(WORD.findall(c.text)) for c in parsed.clauses) <= SHORT_QUERY_WORDS
+    short = len(words) <= SHORT_QUERY_WORDS
     return SolrQuery(any_q, all_q, tuple(groups), short)
 
 
@@ -329,10 +327,10 @@ class SolrEngine:
         if query is None:
             return result, []
         f = req.filters
-        params: list[tuple[str, str]] = [
+        params: list[tuple[str, str]] = self._coverage(query, deadline) + [
             ("q", query.any), ("allq", "{!edismax v=$all}"), ("all", query.all),
             ("start", str((req.page - 1) * req.per_page)), ("rows", str(req.per_page)),
-            ("fl", "id,title,date,source,source_label,institution,score"),
+            ("fl", "id,title,title_source,date,source,source_label,institution,score"),
             ("facet", "true"), ("facet.field", "{!ex=y}year"), ("facet.field", "{!ex=s}source"),
             ("f.year.facet.limit", "-1"), ("f.year.facet.missing", "true"),
             ("f.source.facet.limit", str(SOURCE_FACET_LIMIT)), ("facet.mincount", "1"),
@@ -387,10 +385,11 @@ class SolrEngine:
             missing = [label for i, (label, _) in enumerate(query.groups) if not doc.get(f"m{i}")]
             if len(missing) == len(query.groups):
                 missing = []
-        title = doc.get("title") or ""
+        shown = doc.get("title") or ""  # glued words written apart
+        title = doc.get("title_source") or shown
         snippet = title_html = ""
         if snippets:
-            title_html = _marked((marks.get("title") or [None])[0], title)
+            title_html = _marked((marks.get("title") or [None])[0], shown)
             body = doc.get("body") or ""
             snippet = _marked((marks.get("body") or [None])[0], body[:SNIPPET_CHARS])
         return Hit(
@@ -404,6 +403,28 @@ class SolrEngine:
             missing=missing,
             source_label=doc.get("source_label") or doc.get("source") or "",
         )
+
+    def _coverage(self, query: SolrQuery, deadline: Deadline) -> list[tuple[str, str]]:
+        """The filter that keeps partial matches carrying enough of a short query's
+        information, as ``search.engine`` does: the IDF of the words an article has, over the
+        IDF of all the query's words, at least MIN_COVERAGE (a word found in most articles
+        cannot carry a result by itself). Needs each word's document count: one request."""
+        if MIN_COVERAGE <= 0 or not query.short or len(query.groups) < 2:
+            return []
+        params = [("q", "*:*"), ("rows", "0"), ("facet", "true")]
+        for i, (_, group) in enumerate(query.groups):
+            params += [(f"g{i}", group), ("facet.query", f"{{!edismax v=$g{i} key=g{i}}}")]
+        body = self._select(params, deadline)
+        documents = max(1, int(body["response"]["numFound"]))
+        counts = (body.get("facet_counts") or {}).get("facet_queries") or {}
+        idf = [max(0.0, math.log(documents / max(1, int(counts.get(f"g{i}", 0)))))
+               for i in range(len(query.groups))]  # fmt: skip
+        if sum(idf) <= 0:
+            return []
+        terms = ",".join(f"product(exists(query({{!edismax v=$g{i}}})),{w:.6f})"
+                         for i, w in enumerate(idf) if w > 0)  # fmt: skip
+        threshold = MIN_COVERAGE * sum(idf) - 1e-6  # printed to 6 places: never above
+        return [("fq", f"{{!frange l={threshold:.6f}}}sum({terms},0)")]
 
     def _suggest(self, text: str, unmatched: list[str], deadline: Deadline) -> str | None:
         """A corrected query from Solr's spell checker for the words (groups as typed) that
@@ -444,13 +465,13 @@ class SolrEngine:
             return None
         article = {
             "id": doc["id"],
-            "title": doc["title"],
+            "title": doc.get("title_source") or doc["title"],
             "date": doc.get("date") or None,
             "source": doc["source"],
             "source_label": doc.get("source_label") or doc["source"],
             "source_url": doc.get("source_url"),
             "institution": doc.get("institution") or None,
-            "body": doc["body"],
+            "body": doc.get("body_source") or doc["body"],
         }
         marks: dict = {}
         highlight_query = normalize_query(highlight_query)
@@ -470,13 +491,18 @@ class SolrEngine:
         return article
 
     def related(self, article_id: str, limit: int = RELATED) -> list:
+        """Articles sharing the most distinctive words of this one (Solr's MoreLikeThis query
+        parser, which works across shards)."""
+        if self._get(article_id) is None:
+            return []
         params = {
-            "q": "{!term f=id}" + article_id, "rows": str(limit), "wt": "json",
-            "fl": "id,title,date,source,source_label,score",
+            "q": "{!mlt qf=title,body mintf=1 mindf=2 maxqt=12}" + article_id,
+            "fq": "-{!term f=id}" + article_id, "rows": str(limit),
+            "fl": "id,title,title_source,date,source,source_label,score",
         }  # fmt: skip
         try:
-            body = self.client.request(f"{self.collection}/mlt", params, timeout=self.budget_s)
-        except SolrRequestError:
+            body = self._select(params, Deadline.after(self.budget_s))
+        except (SolrRequestError, SearchTimeout):
             return []
         empty = SolrQuery("", "", (), True)
         docs = (body.get("response") or {}).get("docs", [])

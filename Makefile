@@ -7,7 +7,7 @@ CORPUS ?= corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index rebuild update eval bench bench-quick lint clean install
+.PHONY: serve test index rebuild update eval bench bench-quick lint clean install cluster
 
 # A regular (not editable) install: setuptools warns about editable installs of a flat
 # layout. It is redone whenever the packages' sources change.
@@ -45,6 +45,11 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 test: $(VENV)/.installed $(BROWSER_DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+# A SolrCloud on loopback (ZooKeeper and two Solr nodes; needs a JDK 17 and Maven), running
+# until Ctrl-C; it prints the SOLR_URL to index and serve with (docs/scaling.md).
+cluster: $(VENV)/.installed
+	$(PY) -m cluster.launcher --dir var/cluster
 
 SHARED ?= ../shared/relevance
 # Relevance on the judged sets (needs ../shared): seed-dev per query, then PoQuAD test A.

@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ROOT, copy_corpus, live_server
+from tests.conftest import ROOT, copy_corpus, live_server, skip_without_cluster_tools
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -68,12 +68,10 @@ def solr_env(url: str) -> dict:
 @pytest.fixture(scope="module")
 def own_cluster(tmp_path_factory, corpus_dir):
     """A cluster of this module's own: a test here kills one of its nodes."""
-    from cluster.launcher import missing_tools, running_cluster, solr_url
+    from cluster.launcher import running_cluster, solr_url
     from indexer import solr
 
-    reason = missing_tools()
-    if reason:
-        pytest.skip(f"SolrCloud suites skipped: {reason}")
+    skip_without_cluster_tools()
     with running_cluster(tmp_path_factory.mktemp("own-cluster")) as info:
         solr.rebuild(corpus_dir, solr_url(info), shards=2, replicas=2)
         yield info

@@ -106,8 +106,8 @@ def solr_url(info: dict) -> str:
 
 
 @contextmanager
-def running_cluster(directory: Path, nodes: int = 2):
-    proc, info = start(directory, nodes)
+def running_cluster(directory: Path, nodes: int = 2, heap: str = "512m"):
+    proc, info = start(directory, nodes, heap)
     try:
         yield info
     finally:

@@ -50,13 +50,14 @@ class SolrReport:
     skipped: list[str] = field(default_factory=list)
     changed: int = 0
     deleted: int = 0
+    update: bool = False  # an update: the summary says what it sent
 
     def summary(self) -> str:
         text = (
             f"Indexed {self.articles} articles from {self.files} files into Solr collection "
             f"{self.collection} in {self.seconds:.1f} s"
         )
-        if self.changed or self.deleted:
+        if self.update:
             text += f" ({self.changed} added or changed, {self.deleted} deleted)"
         if self.skipped:
             text += f"; {len(self.skipped)} files skipped"
@@ -273,4 +274,4 @@ def update(corpus: Path, solr_url: str, alias: str = DEFAULT_COLLECTION,
                        json_body={"delete": batch}, timeout=COMMIT_TIMEOUT_S)  # fmt: skip
     commit(client, name)
     return SolrReport(name, len(docs), files, time.perf_counter() - started, skipped,
-                      changed=len(changed), deleted=len(gone))  # fmt: skip
+                      changed=len(changed), deleted=len(gone), update=True)  # fmt: skip

@@ -114,3 +114,38 @@ def test_an_alias_swap_rebuild_under_load_fails_no_request(solr_url, tmp_path):
         data = requests.get(f"{base}/api/search", params={"q": "bezdomność"}, timeout=10).json()
         assert data["total"] >= 1
         assert requests.get(f"{base}/healthz", timeout=10).json()["articles"] == report.articles
+
+
+def solr_cli(command: str, corpus, url: str, alias: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", command, "--corpus", str(corpus), "--backend", "solr",
+         "--solr-url", url, "--solr-collection", alias],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_update_sends_only_changed_articles(solr_url, tmp_path):
+    from indexer.corpus import parse_document, read_text
+    from search.solr import SolrEngine
+
+    alias = "updtest"
+    corpus = copy_corpus(tmp_path / "corpus")
+    assert "Indexed 21 articles from 2 files" in solr_cli("rebuild", corpus, solr_url, alias)
+    assert "(0 added or changed, 0 deleted)" in solr_cli("update", corpus, solr_url, alias)
+    first, second = sorted(corpus.glob("*.txt"))[:2]
+    added = "\n\nNowy artykuł o zupełnie nowym słowie\n\nTreść z wyrazem ekwilibrystyka.\n"
+    first.write_text(first.read_text(encoding="utf-8") + added, encoding="utf-8")
+    assert "(1 added or changed, 0 deleted)" in solr_cli("update", corpus, solr_url, alias)
+    engine = SolrEngine(solr_url, alias)
+    assert engine.search("ekwilibrystyka").total == 1
+    assert engine.doc_count() == 22
+    gone = len(parse_document(read_text(second), second.name))
+    second.unlink()
+    assert f"(0 added or changed, {gone} deleted)" in solr_cli("update", corpus, solr_url, alias)
+    assert engine.doc_count() == 22 - gone

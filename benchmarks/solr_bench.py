@@ -3,8 +3,8 @@
     python -m benchmarks.solr_bench --sizes 20000,100000 [--million] [--solr-url URL]
 
 For each size: the generated corpus of ``make bench`` (``var/bench/corpus-N``), indexed into
-the cluster (alias ``benchN``, 2 shards x 2 replicas) and, if missing, into Whoosh; then the
-keyword and question logs of ``make bench`` through both engines in one process (best of 3
+the cluster (alias ``benchN``, 1 shard x 2 replicas by default) and, if missing, into Whoosh;
+then the keyword and question logs of ``make bench`` through both engines in one process (best of 3
 per query, as ``benchmarks.run`` measures), and both behind the production server with wrk
 (1 and 16 connections, a mixed log). ``--million`` also indexes 1M generated articles into the
 cluster (2 shards, 1 replica: a bulk load; replicas are added after it). Without ``--solr-url``
@@ -60,7 +60,8 @@ def collection_mb(solr_url: str, alias: str) -> float:
     return total / 1e6
 
 
-def bench_size(n: int, solr_url: str, work: Path, http_seconds: int, info: dict | None) -> dict:
+def bench_size(n: int, solr_url: str, work: Path, http_seconds: int, info: dict | None,
+               shards: int = 1) -> dict:  # fmt: skip
     from benchmarks.generate import generate
     from indexer import solr
     from search.engine import SearchEngine
@@ -75,9 +76,11 @@ def bench_size(n: int, solr_url: str, work: Path, http_seconds: int, info: dict 
                       str(index)])  # fmt: skip
     alias = f"bench{n}"
     started = time.perf_counter()
-    report = solr.rebuild(corpus, solr_url, alias, shards=2, replicas=2)
+    report = solr.rebuild(corpus, solr_url, alias, shards=shards, replicas=2,
+                          procs=os.cpu_count() or 1)
     result: dict = {
         "articles": report.articles,
+        "shards": shards,
         "solr_rebuild_s": time.perf_counter() - started,
         "solr_index_mb": collection_mb(solr_url, alias),
         "whoosh_index_mb": dir_mb(index),
@@ -121,7 +124,7 @@ def million(solr_url: str, work: Path, info: dict | None, n: int = 1_000_000) ->
         generate(n, corpus)
         click.echo(f"generated {n} articles in {time.perf_counter() - started:.0f} s", err=True)
     started = time.perf_counter()
-    docs, files = solr.solr_documents(corpus)
+    docs, files = solr.solr_documents(corpus, procs=os.cpu_count() or 1)
     split_s = time.perf_counter() - started
     client = SolrClient(node_urls(solr_url))
     started = time.perf_counter()
@@ -179,8 +182,9 @@ def markdown(sizes: dict[int, dict], bulk: dict | None) -> str:
 @click.option("--solr-url", help="An existing SolrCloud (default: start one from cluster/).")
 @click.option("--million", "with_million", is_flag=True, help="Also bulk-load 1M articles.")
 @click.option("--http-seconds", default=10, show_default=True)
+@click.option("--shards", default=1, show_default=True, help="Shards (x 2 replicas).")
 @click.option("--work", default=ROOT / "var" / "bench", type=click.Path(path_type=Path))
-def main(sizes: str, solr_url: str | None, with_million: bool, http_seconds: int,
+def main(sizes: str, solr_url: str | None, with_million: bool, http_seconds: int, shards: int,
          work: Path) -> None:  # fmt: skip
     """Measure the SolrCloud backend beside the embedded one."""
     from cluster.launcher import running_cluster
@@ -192,7 +196,7 @@ def main(sizes: str, solr_url: str | None, with_million: bool, http_seconds: int
     def run(url: str, info: dict | None) -> None:
         results = {}
         for n in [int(s) for s in sizes.split(",") if s]:
-            results[n] = bench_size(n, url, work, http_seconds, info)
+            results[n] = bench_size(n, url, work, http_seconds, info, shards)
             click.echo(json.dumps({n: results[n]}), err=True)
         bulk = million(url, work, info) if with_million else None
         (OUT / "solr.json").write_text(json.dumps({"sizes": results, "million": bulk}, indent=2))

@@ -106,7 +106,7 @@ def _print_summary(report: BuildReport) -> None:
 @procs_option
 @backend_options
 @click.option("--shards", type=click.IntRange(1, 64), envvar="SOLR_SHARDS",
-              help="Solr: shards of the new collection [env: SOLR_SHARDS; default 2].")
+              help="Solr: shards of the new collection [env: SOLR_SHARDS; default 1].")
 @click.option("--replicas", type=click.IntRange(1, 8), envvar="SOLR_REPLICAS",
               help="Solr: replicas of each shard [env: SOLR_REPLICAS; default 2].")  # fmt: skip
 def rebuild_command(corpus: Path, index: Path, procs: int, shards, replicas, **backend) -> None:
@@ -148,10 +148,12 @@ def _run_solr(action: str, settings: Settings) -> None:
         if action == "rebuild":
             report = solr.rebuild(settings.corpus_dir, settings.solr_url,
                                   settings.solr_collection, settings.solr_shards,
-                                  settings.solr_replicas, on_file=_report_file)  # fmt: skip
+                                  settings.solr_replicas, on_file=_report_file,
+                                  procs=settings.process_count)  # fmt: skip
         else:
             report = solr.update(settings.corpus_dir, settings.solr_url,
-                                 settings.solr_collection, on_file=_report_file)  # fmt: skip
+                                 settings.solr_collection, on_file=_report_file,
+                                 procs=settings.process_count)  # fmt: skip
     except (CorpusError, SolrUnavailableError, SolrRequestError) as exc:
         raise click.ClickException(f"Solr {action} failed: {exc}") from exc
     click.echo(report.summary())

@@ -16,14 +16,23 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.corpus import Article, CorpusError, read_corpus, source_name
+from indexer.corpus import (
+    Article,
+    CorpusError,
+    corpus_files,
+    parse_document,
+    read_text,
+    source_name,
+)
 from indexer.sources import label_files, read_sources
 from search.analysis import repair_display
 from search.schema import year_of
@@ -36,6 +45,7 @@ from search.solr import (
 )
 
 BATCH = 500  # articles per update request
+FEEDERS = 3  # update requests in flight
 COMMIT_TIMEOUT_S = 600.0
 
 OnFile = Callable[[str, str | None], None]
@@ -101,13 +111,32 @@ def fingerprint(doc: dict) -> str:
     return hashlib.sha1(data.encode("utf-8")).hexdigest()
 
 
+def _read_one(args: tuple[Path, Path]) -> tuple[Path, list[Article] | CorpusError]:
+    path, corpus = args
+    try:
+        return path, parse_document(read_text(path), source_name(path, corpus))
+    except CorpusError as exc:
+        return path, exc
+
+
+def _read_in_parallel(corpus: Path, procs: int):
+    """The corpus's files with their articles (or errors), split by ``procs`` processes."""
+    paths = corpus_files(corpus)
+    if procs <= 1 or len(paths) < 4:
+        yield from (_read_one((p, corpus)) for p in paths)
+        return
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        yield from pool.imap(_read_one, [(p, corpus) for p in paths], chunksize=8)
+
+
 def solr_documents(corpus: Path, on_file: OnFile | None = None,
-                   skipped: list[str] | None = None) -> tuple[list[dict], int]:  # fmt: skip
+                   skipped: list[str] | None = None,
+                   procs: int = 1) -> tuple[list[dict], int]:  # fmt: skip
     """Every article of the corpus as a Solr document (the project's splitter), and the
     number of files read; unreadable files are named in ``skipped``."""
     per_file: dict[str, list[Article]] = {}
     files: dict[str, dict] = {}
-    for path, result in read_corpus(corpus):
+    for path, result in _read_in_parallel(corpus, procs):
         name = source_name(path, corpus)
         if isinstance(result, CorpusError):
             if skipped is not None:
@@ -156,9 +185,21 @@ def _batches(docs: list[dict], size: int = BATCH) -> Iterator[list[dict]]:
 
 
 def feed(client: SolrClient, collection: str, docs: list[dict]) -> None:
-    for batch in _batches(docs):
+    """Send the documents in batches, FEEDERS requests at a time (each node analyses while
+    the next batch travels); the first failure stops the feed and is raised."""
+
+    def send(batch: list[dict]) -> None:
         client.request(f"{collection}/update", {"wt": "json"}, method="POST",
                        json_body=batch, timeout=COMMIT_TIMEOUT_S)  # fmt: skip
+
+    with ThreadPoolExecutor(FEEDERS) as pool:
+        pending = []
+        for batch in _batches(docs):
+            pending.append(pool.submit(send, batch))
+            if len(pending) >= 2 * FEEDERS:  # bounded: batches are not all queued at once
+                pending.pop(0).result()
+        for future in pending:
+            future.result()
 
 
 def commit(client: SolrClient, collection: str) -> None:
@@ -186,19 +227,21 @@ def rebuild(
     corpus: Path,
     solr_url: str,
     alias: str = DEFAULT_COLLECTION,
-    shards: int = 2,
+    shards: int = 1,
     replicas: int = 2,
     on_file: OnFile | None = None,
+    procs: int = 1,
 ) -> SolrReport:
-    """Index the whole corpus into a new collection and switch the alias to it."""
+    """Index the whole corpus into a new collection and switch the alias to it (the
+    corpus split by ``procs`` processes)."""
     started = time.perf_counter()
     skipped: list[str] = []
-    docs, files = solr_documents(corpus, on_file, skipped)
+    docs, files = solr_documents(corpus, on_file, skipped, procs)
     name = replace_collection(SolrClient(node_urls(solr_url)), docs, alias, shards, replicas)
     return SolrReport(name, len(docs), files, time.perf_counter() - started, skipped)
 
 
-def replace_collection(client: SolrClient, docs: list[dict], alias: str, shards: int = 2,
+def replace_collection(client: SolrClient, docs: list[dict], alias: str, shards: int = 1,
                        replicas: int = 2) -> str:  # fmt: skip
     """Feed the documents into a new collection, then point the alias at it and delete the
     alias's earlier collections; return the new collection's name. A failure leaves the
@@ -257,14 +300,14 @@ def indexed_fingerprints(client: SolrClient, collection: str) -> dict[str, str]:
 
 
 def update(corpus: Path, solr_url: str, alias: str = DEFAULT_COLLECTION,
-           on_file: OnFile | None = None) -> SolrReport:  # fmt: skip
+           on_file: OnFile | None = None, procs: int = 1) -> SolrReport:  # fmt: skip
     """Send only the articles added or changed since the collection was fed; delete the
     ones gone from the corpus."""
     started = time.perf_counter()
     client = SolrClient(node_urls(solr_url))
     name = aliases(client).get(alias) or alias
     skipped: list[str] = []
-    docs, files = solr_documents(corpus, on_file, skipped)
+    docs, files = solr_documents(corpus, on_file, skipped, procs)
     known = indexed_fingerprints(client, name)
     changed = [d for d in docs if known.get(d["id"]) != d["fingerprint"]]
     gone = sorted(set(known) - {d["id"] for d in docs})

@@ -42,7 +42,9 @@ class Settings:
     search_backend: str = field(default="whoosh", metadata={"env": "SEARCH_BACKEND"})
     solr_url: str = field(default="", metadata={"env": "SOLR_URL"})  # node URLs, commas
     solr_collection: str = field(default="mops", metadata={"env": "SOLR_COLLECTION"})
-    solr_shards: int = field(default=2, metadata={"env": "SOLR_SHARDS", "min": 1, "max": 64})
+    # One shard holds an archive of millions of articles (docs/scaling.md): more shards pay
+    # only when a query needs more cores than one node has.
+    solr_shards: int = field(default=1, metadata={"env": "SOLR_SHARDS", "min": 1, "max": 64})
     solr_replicas: int = field(default=2, metadata={"env": "SOLR_REPLICAS", "min": 1, "max": 8})
 
     def __post_init__(self) -> None:

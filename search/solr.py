@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from cachetools import TTLCache
 from markupsafe import Markup, escape
 
 from search.budget import Deadline, SearchTimeout
@@ -50,7 +51,9 @@ _SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 WORD = re.compile(r"\w+")
 CONNECT_TIMEOUT_S = 2.0
-LABELS_TTL_S = 30.0  # how long the collection behind the alias and its source names are kept
+LABELS_TTL_S = 30.0
+COUNTS_CACHED = 20_000
+COUNTS_TTL_S = 60.0  # how long the collection behind the alias and its source names are kept
 
 
 class SolrUnavailableError(IndexUnavailableError):
@@ -200,6 +203,9 @@ class SolrEngine:
         self.budget_s = budget_s
         self._labels: dict[str, dict] = {}
         self._labels_for: tuple[str, float] | None = None
+        # Document counts of query groups (for the coverage rule): a rebuild or an update
+        # changes them a little; a minute's staleness moves a threshold, never a match.
+        self._counts: TTLCache = TTLCache(maxsize=COUNTS_CACHED, ttl=COUNTS_TTL_S)
         self._lock = threading.Lock()
 
     # -- the collection -------------------------------------------------------------------
@@ -337,10 +343,9 @@ class SolrEngine:
             ("facet.query", "{!edismax v=$all key=all}"),
         ]  # fmt: skip
         for i, (_, group) in enumerate(query.groups):
-            params += [
-                (f"g{i}", group), ("fl", f"m{i}:exists(query({{!edismax v=$g{i}}}))"),
-                ("facet.query", f"{{!edismax v=$g{i} key=g{i} ex=y,s}}"),
-            ]  # fmt: skip
+            params += [(f"g{i}", group), ("fl", f"m{i}:exists(query({{!edismax v=$g{i}}}))")]
+            if query.short:  # which words match nothing: the words "did you mean" corrects
+                params.append(("facet.query", f"{{!edismax v=$g{i} key=g{i} ex=y,s}}"))
         if f.year is not None:
             params.append(("fq", "{!tag=y}-year:[* TO *]" if f.year == 0 else
                            f"{{!tag=y}}year:{f.year}"))  # fmt: skip
@@ -364,7 +369,8 @@ class SolrEngine:
         counts = body.get("facet_counts") or {}
         queries = counts.get("facet_queries") or {}
         result.total_all_words = int(queries.get("all", 0))
-        unmatched = [label for i, (label, _) in enumerate(query.groups) if not queries.get(f"g{i}")]
+        unmatched = [label for i, (label, _) in enumerate(query.groups)
+                     if query.short and not queries.get(f"g{i}")]  # fmt: skip
         fields = counts.get("facet_fields") or {}
         years = _pairs(fields.get("year") or [])
         result.years = sorted((Facet(v or "", c) for v, c in years if c),
@@ -411,20 +417,34 @@ class SolrEngine:
         cannot carry a result by itself). Needs each word's document count: one request."""
         if MIN_COVERAGE <= 0 or not query.short or len(query.groups) < 2:
             return []
-        params = [("q", "*:*"), ("rows", "0"), ("facet", "true")]
-        for i, (_, group) in enumerate(query.groups):
-            params += [(f"g{i}", group), ("facet.query", f"{{!edismax v=$g{i} key=g{i}}}")]
-        body = self._select(params, deadline)
-        documents = max(1, int(body["response"]["numFound"]))
-        counts = (body.get("facet_counts") or {}).get("facet_queries") or {}
-        idf = [max(0.0, math.log(documents / max(1, int(counts.get(f"g{i}", 0)))))
-               for i in range(len(query.groups))]  # fmt: skip
+        documents, counts = self._document_counts(query.groups, deadline)
+        idf = [max(0.0, math.log(max(1, documents) / max(1, n))) for n in counts]
         if sum(idf) <= 0:
             return []
         terms = ",".join(f"product(exists(query({{!edismax v=$g{i}}})),{w:.6f})"
                          for i, w in enumerate(idf) if w > 0)  # fmt: skip
         threshold = MIN_COVERAGE * sum(idf) - 1e-6  # printed to 6 places: never above
         return [("fq", f"{{!frange l={threshold:.6f}}}sum({terms},0)")]
+
+    def _document_counts(self, groups, deadline: Deadline) -> tuple[int, list[int]]:
+        """The collection's size and each group's document count, remembered for a minute
+        (one request for the groups not remembered)."""
+        with self._lock:
+            known = {g: self._counts.get(g) for _, g in groups}
+            size = self._counts.get("*:*")
+        wanted = [g for g, n in known.items() if n is None]
+        if wanted or size is None:
+            params = [("q", "*:*"), ("rows", "0"), ("facet", "true")]
+            for i, group in enumerate(wanted):
+                params += [(f"g{i}", group), ("facet.query", f"{{!edismax v=$g{i} key=g{i}}}")]
+            body = self._select(params, deadline)
+            found = (body.get("facet_counts") or {}).get("facet_queries") or {}
+            size = int(body["response"]["numFound"])
+            with self._lock:
+                self._counts["*:*"] = size
+                for i, group in enumerate(wanted):
+                    known[group] = self._counts[group] = int(found.get(f"g{i}", 0))
+        return size, [known[g] for _, g in groups]
 
     def _suggest(self, text: str, unmatched: list[str], deadline: Deadline) -> str | None:
         """A corrected query from Solr's spell checker for the words (groups as typed) that

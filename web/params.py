@@ -8,12 +8,11 @@ import time
 from flask import current_app, request
 
 from search.budget import Deadline, SearchTimeout
-from search.engine import SearchEngine
+from search.engines import Engine
 from search.request import SearchRequest, parse_request
-from search.solr import SolrEngine
 
 
-def engine() -> SearchEngine | SolrEngine:
+def engine() -> Engine:
     return current_app.extensions["search_engine"]
 
 

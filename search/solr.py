@@ -360,9 +360,8 @@ class SolrEngine:
             params += [
                 ("hl", "true"), ("hl.fl", "title,body"), ("f.title.hl.bs.type", "WHOLE"),
                 ("f.body.hl.fragsize", str(SNIPPET_CHARS)), ("hl.snippets", "1"),
-                ("f.title.hl.defaultSummary", "true"), ("hl.maxAnalyzedChars", "200000"),
-            ]  # fmt: skip
-            params.append(("fl", "body"))
+                ("hl.maxAnalyzedChars", "200000"),
+            ]  # fmt: skip  (the handler's hl.defaultSummary: a text's start when no match)
         body = self._select(params, deadline)
         found = body["response"]
         result.total = int(found["numFound"])
@@ -396,8 +395,7 @@ class SolrEngine:
         snippet = title_html = ""
         if snippets:
             title_html = _marked((marks.get("title") or [None])[0], shown)
-            body = doc.get("body") or ""
-            snippet = _marked((marks.get("body") or [None])[0], body[:SNIPPET_CHARS])
+            snippet = _marked((marks.get("body") or [None])[0], "")
         return Hit(
             id=doc["id"],
             title=title,

@@ -137,8 +137,8 @@ def main() -> None:
             click.echo(f"Solr node: {node['url']} (pid {node['pid']})")
         click.echo(
             "\nIndex and serve with:\n"
-            f"  SEARCH_BACKEND=solr SOLR_URL={url} python -m indexer rebuild\n"
-            f"  SEARCH_BACKEND=solr SOLR_URL={url} python -m web\n"
+            f"  SEARCH_BACKEND=solr SOLR_URL={url} .venv/bin/python -m indexer rebuild\n"
+            f"  SEARCH_BACKEND=solr SOLR_URL={url} .venv/bin/python -m web\n"
             "Ctrl-C stops the cluster."
         )
         try:

@@ -26,6 +26,7 @@ import requests
 from cachetools import TTLCache
 from markupsafe import Markup, escape
 
+from search.analysis import repair_display
 from search.budget import Deadline, SearchTimeout
 from search.engine import MIN_COVERAGE, Facet, Hit, IndexUnavailableError, SearchResult
 from search.planner import SHORT_QUERY_WORDS, check_limits
@@ -153,8 +154,11 @@ def _clause(clause: Clause) -> str | None:
     words = WORD.findall(clause.text)
     if not words or all(w.lower() in STOPWORDS for w in words):
         return None
-    if clause.phrase:
-        text = '"' + clause.text.replace("\\", " ").replace('"', " ") + '"'
+    # Glued words are indexed written apart (the indexer sends repair_display's text): a
+    # query word glued the same way ("PomocySpołecznej") is searched as the phrase it stands for.
+    repaired = repair_display(clause.text)
+    if clause.phrase or repaired != clause.text:
+        text = '"' + repaired.replace("\\", " ").replace('"', " ") + '"'
     else:
         text = _escape_word(clause.text)
     if clause.field == "title":
@@ -255,7 +259,8 @@ class SolrEngine:
         built_at = None
         if built:
             t = built.group(1)
-            built_at = f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[9:11]}:{t[11:13]}:{t[13:15]}Z"
+            # the embedded index's format (indexer.build's manifest)
+            built_at = f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[9:11]}:{t[11:13]}:{t[13:15]}+0000"
         return {"collection": name, "built_at": built_at, "backend": "solr"}
 
     def doc_count(self) -> int:
@@ -360,6 +365,7 @@ class SolrEngine:
             params += [
                 ("hl", "true"), ("hl.fl", "title,body"), ("f.title.hl.bs.type", "WHOLE"),
                 ("f.body.hl.fragsize", str(SNIPPET_CHARS)), ("hl.snippets", "1"),
+                ("hl.fragsizeIsMinimum", "false"), ("f.body.hl.bs.type", "WORD"),  # ~SNIPPET_CHARS
                 ("hl.maxAnalyzedChars", "200000"),
             ]  # fmt: skip  (the handler's hl.defaultSummary: a text's start when no match)
         body = self._select(params, deadline)
@@ -395,7 +401,8 @@ class SolrEngine:
         snippet = title_html = ""
         if snippets:
             title_html = _marked((marks.get("title") or [None])[0], shown)
-            snippet = _marked((marks.get("body") or [None])[0], "")
+            # one line, as the embedded engine's snippets (paragraph breaks become spaces)
+            snippet = Markup(" ".join(_marked((marks.get("body") or [None])[0], "").split()))
         return Hit(
             id=doc["id"],
             title=title,

@@ -198,3 +198,17 @@ def test_static_files_are_cacheable(client):
     assert "v=" in href  # versioned URL: safe to cache long
     with client.get(href) as response:
         assert response.status_code == 200 and response.cache_control.max_age >= 86400
+
+
+def test_glued_query_words_find_the_words_apart(client):
+    # "PomocySpołecznej" is how text extraction glues "Pomocy Społecznej" (both backends).
+    glued = client.get("/api/search", query_string={"q": "PomocySpołecznej"}).get_json()
+    apart = client.get("/api/search", query_string={"q": '"Pomocy Społecznej"'}).get_json()
+    assert glued["total"] >= 10 and glued["total"] >= apart["total"] // 2
+
+
+def test_snippets_are_one_short_line(client):
+    data = client.get("/api/search", query_string={"q": "pomoc", "per_page": 50}).get_json()
+    for hit in data["results"]:
+        text = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+        assert "\n" not in text and len(text) <= 400

@@ -43,7 +43,7 @@ class Load:
                 q = QUERIES[n % len(QUERIES)]
                 n += 1
                 try:
-                    r = session.get(f"{self.base}/api/search", params={"q": q}, timeout=10)
+                    r = session.get(f"{self.base}/api/search", params={"q": q}, timeout=30)
                     self.statuses.append(r.status_code)
                     if r.status_code != 200:
                         self.errors.append(f"{q}: {r.status_code} {r.text[:200]}")
@@ -62,7 +62,12 @@ class Load:
 
 
 def solr_env(url: str) -> dict:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "SEARCH_BACKEND": "solr", "SOLR_URL": url}
+    """The server on the cluster. Its time budget is raised from 0.9 s to 10 s: here the two
+    Solr nodes, ZooKeeper, gunicorn, the load and a rebuild share two cores, and a search
+    stopped by the budget (a 503) would be this machine's slowness, not a lost query; these
+    tests are about availability (the latency under load is measured by the benchmark)."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "SEARCH_BACKEND": "solr", "SOLR_URL": url,
+            "SEARCH_BUDGET_S": "10"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -223,10 +223,15 @@ def source_name(path: Path, corpus: Path) -> str:
     return path.relative_to(corpus).as_posix()
 
 
+def read_file(path: Path, corpus: Path) -> tuple[Path, list[Article] | CorpusError]:
+    """One file with its articles, or with the error that made it unreadable."""
+    try:
+        return path, parse_document(read_text(path), source_name(path, corpus))
+    except CorpusError as exc:
+        return path, exc
+
+
 def read_corpus(corpus: Path) -> Iterator[tuple[Path, list[Article] | CorpusError]]:
     """Yield each file with its articles, or with the error that made it unreadable."""
     for path in corpus_files(corpus):
-        try:
-            yield path, parse_document(read_text(path), source_name(path, corpus))
-        except CorpusError as exc:
-            yield path, exc
+        yield read_file(path, corpus)

@@ -25,14 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.corpus import (
-    Article,
-    CorpusError,
-    corpus_files,
-    parse_document,
-    read_text,
-    source_name,
-)
+from indexer.corpus import Article, CorpusError, corpus_files, read_corpus, read_file, source_name
 from indexer.sources import label_files, read_sources
 from search.analysis import repair_display
 from search.schema import year_of
@@ -105,28 +98,20 @@ def upload_configset(client: SolrClient, alias: str) -> str:
     return name
 
 
-def fingerprint(doc: dict) -> str:
+def document_fingerprint(doc: dict) -> str:
     """What an update compares: a hash of every field the collection holds for an article."""
     data = json.dumps({k: v for k, v in doc.items() if k != "fingerprint"}, sort_keys=True)
     return hashlib.sha1(data.encode("utf-8")).hexdigest()
-
-
-def _read_one(args: tuple[Path, Path]) -> tuple[Path, list[Article] | CorpusError]:
-    path, corpus = args
-    try:
-        return path, parse_document(read_text(path), source_name(path, corpus))
-    except CorpusError as exc:
-        return path, exc
 
 
 def _read_in_parallel(corpus: Path, procs: int):
     """The corpus's files with their articles (or errors), split by ``procs`` processes."""
     paths = corpus_files(corpus)
     if procs <= 1 or len(paths) < 4:
-        yield from (_read_one((p, corpus)) for p in paths)
+        yield from read_corpus(corpus)
         return
     with multiprocessing.get_context("fork").Pool(procs) as pool:
-        yield from pool.imap(_read_one, [(p, corpus) for p in paths], chunksize=8)
+        yield from pool.starmap(read_file, [(p, corpus) for p in paths], chunksize=8)
 
 
 def solr_documents(corpus: Path, on_file: OnFile | None = None,
@@ -174,7 +159,7 @@ def solr_documents(corpus: Path, on_file: OnFile | None = None,
                 doc["date"] = article.date
             if year_of(article.date):
                 doc["year"] = year_of(article.date)
-            doc["fingerprint"] = fingerprint(doc)
+            doc["fingerprint"] = document_fingerprint(doc)
             docs.append(doc)
     return docs, len(per_file)
 

@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 
 from cluster.launcher import missing_tools
-from indexer.solr import configset_zip, fingerprint
+from indexer.solr import configset_zip, document_fingerprint
 from search.query import parse
 from search.request import QueryError
 from search.settings import Settings, SettingsError
@@ -64,8 +64,8 @@ def test_configset_zip_holds_the_conf_files():
 
 def test_fingerprint_changes_with_any_field():
     doc = {"id": "a", "title": "T", "body": "B"}
-    assert fingerprint(doc) == fingerprint(dict(doc))
-    assert fingerprint(doc) != fingerprint({**doc, "body": "B2"})
+    assert document_fingerprint(doc) == document_fingerprint(dict(doc))
+    assert document_fingerprint(doc) != document_fingerprint({**doc, "body": "B2"})
 
 
 SETTINGS_ERRORS = [

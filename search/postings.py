@@ -21,6 +21,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
+from search import postfiles
 from search.planner import TermCache
 
 # The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
@@ -126,6 +127,12 @@ class IndexView:
         for leaf, offset in reader.leaf_readers():
             deleted = np.array(sorted(leaf._perdoc.deleted_docs()), dtype=np.int64)
             self.leaves.append((leaf, offset, deleted))
+        # Each segment's posting arrays (None: read through Whoosh), memory-mapped.
+        folder = getattr(ix.storage, "folder", None)
+        self.arrays = [
+            postfiles.open_arrays(folder, leaf._segment.segment_id()) if folder else None
+            for leaf, _, _ in self.leaves
+        ]
         self.live = np.ones(self.doc_count_all, dtype=bool)
         for _, offset, deleted in self.leaves:
             self.live[deleted + offset] = False
@@ -150,6 +157,9 @@ class IndexView:
             self.reader.close()
             self._cache.clear()
             self._cached = 0
+            for arrays in self.arrays:
+                if arrays is not None:
+                    arrays.close()
 
     def vocabulary(self):
         """The body's words for typo correction: the build's recorded list (``words``, set
@@ -211,25 +221,38 @@ class IndexView:
 
     def _load(self, field: str, term: str) -> Postings:
         ids, weights = [], []
-        for leaf, offset, deleted in self.leaves:
-            if (field, term) not in leaf:
-                continue
-            local, w = _leaf_postings(
-                leaf._terms.matcher(field, term.encode("utf-8"), leaf.schema[field].format)
-            )
+        df = 0  # postings in every segment, deleted documents included (as Whoosh counts)
+        mapped = True
+        for (leaf, offset, deleted), arrays in zip(self.leaves, self.arrays, strict=True):
+            if arrays is not None and field in arrays.fields:
+                found = arrays.lookup(field, term)
+                if found is None:
+                    continue
+                local, w = found
+            else:
+                mapped = False
+                if (field, term) not in leaf:
+                    continue
+                local, w = _leaf_postings(
+                    leaf._terms.matcher(field, term.encode("utf-8"), leaf.schema[field].format)
+                )
+            df += len(local)
+            local = local.astype(np.int64)
             if len(deleted):
                 keep = ~np.isin(local, deleted, assume_unique=True)
                 local, w = local[keep], w[keep]
-            ids.append(local + offset)
+            local += offset
+            ids.append(local)
             weights.append(w)
         if not ids:
             return Postings(EMPTY_IDS, EMPTY_SCORES)
-        df = self.reader.doc_frequency(field, term)
+        if not mapped:
+            df = self.reader.doc_frequency(field, term)
         ids = np.concatenate(ids)
         # A term's scores depend only on the build: computed once, when its postings are
-        # decoded, not on every query that uses it.
+        # read, not on every query that uses it.
         idf = log(self.doc_count_all / (df + 1)) + 1
-        tf = np.concatenate(weights)
+        tf = np.concatenate(weights).astype(np.float64)
         scores = idf * (tf * (self.k1 + 1)) / (tf + self._k1_norm(field)[ids])
         ids.flags.writeable = scores.flags.writeable = False  # shared by every query
         return Postings(ids, scores)

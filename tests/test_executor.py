@@ -39,10 +39,14 @@ QUERIES = [
 ]
 
 
-def compare(index_path, queries):
+def compare(index_path, queries, mapped=True):
+    """The executor against Whoosh's own matchers; ``mapped``: every segment's postings are
+    read from its arrays file (else through Whoosh's blocks)."""
     ix = whoosh_index.open_dir(str(index_path.resolve()))
     searcher = ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-    executor = Executor(IndexView(ix, FIELDS, BM25_B, BM25_K1), searcher)
+    view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+    assert all(a is not None for a in view.arrays) == mapped
+    executor = Executor(view, searcher)
     checked = 0
     for text in queries:
         plan = build_query(searcher.reader(), parse(text))
@@ -73,6 +77,53 @@ def test_same_after_an_update_leaves_deleted_documents(tmp_path):
     ix = whoosh_index.open_dir(str(index.resolve()))
     assert ix.reader().has_deletions()  # the edited file's old articles are deleted in place
     compare(index, QUERIES + ["Odwiedziny", "Wizyta"])
+    same_postings_as_whoosh(index)
+
+
+def same_postings_as_whoosh(index_path) -> None:
+    """Every term of the scored fields: its arrays equal Whoosh's decoded blocks."""
+    from search import postfiles
+    from search.postings import _leaf_postings
+
+    build = index_path.resolve()
+    reader = whoosh_index.open_dir(str(build)).reader()
+    checked = 0
+    for leaf, _ in reader.leaf_readers():
+        arrays = postfiles.open_arrays(build, leaf._segment.segment_id())
+        assert arrays is not None
+        for field in FIELDS:
+            for term in leaf.lexicon(field):
+                matcher = leaf._terms.matcher(field, term, leaf.schema[field].format)
+                ids, weights = _leaf_postings(matcher)
+                found = arrays.lookup(field, term.decode("utf-8"))
+                assert found is not None, (field, term)
+                assert found[0].tolist() == ids.tolist(), (field, term)
+                assert found[1].tolist() == weights.tolist(), (field, term)
+                checked += 1
+        for absent in ("", "zzzz", "bezdomnośćx", "ż" * 40):
+            assert arrays.lookup("body", absent) is None
+        assert arrays.lookup("source", "anything") is None  # only the scored fields
+    assert checked > 500
+
+
+def test_posting_arrays_hold_exactly_whoosh_postings(index_dir):
+    same_postings_as_whoosh(index_dir)
+
+
+def test_segments_without_posting_arrays_are_read_through_whoosh(tmp_path):
+    """A build from before the arrays files (or with one unreadable) gives the same results."""
+    from search import postfiles
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    files = sorted(index.resolve().glob("*" + postfiles.SUFFIX))
+    assert files
+    for path in files:
+        path.unlink()
+    compare(index, QUERIES, mapped=False)
+    (files[0]).write_bytes(b"not an arrays file")
+    compare(index, QUERIES, mapped=False)
 
 
 # --- filters, date order, facets --------------------------------------------------------

@@ -4,7 +4,8 @@
 writes a new build (named ``….pending`` until it is complete) beside the current one and then
 renames a fresh link over ``<index>`` (an atomic ``rename(2)``), so readers see either the old
 index or the new one, never a half-written one, and a failed or killed build leaves the old one
-in place. Each build holds the Whoosh index (``MAIN``), the stemmer's parsed table and a manifest
+in place. Each build holds the Whoosh index (``MAIN``; beside each segment its posting arrays,
+named after it by ``search.postfiles``), the stemmer's parsed table and a manifest
 that records what built it (schema, analyzer, splitter) and the corpus files it read.
 
 This module is the only one that knows these names; the indexer writes through it and the
@@ -27,7 +28,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 
-from search import segfiles
+from search import postfiles, segfiles
 from search.morphology import analyzer_identity
 
 MANIFEST = "manifest.json"
@@ -159,7 +160,8 @@ def _sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
-SEGMENT_SUFFIX = ".seg"  # Whoosh's segment files: uniquely named, never rewritten
+# Whoosh's segment files and their posting arrays: uniquely named, never rewritten.
+SEGMENT_SUFFIXES = (".seg", postfiles.SUFFIX)
 
 
 def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
@@ -173,7 +175,7 @@ def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
         if not path.is_file() or path.name == MANIFEST:
             continue
         size = path.stat().st_size
-        entry = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIX) else None
+        entry = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIXES) else None
         out[path.name] = (
             entry if entry and entry["size"] == size else {"size": size, "sha1": _sha1(path)}
         )

@@ -1,6 +1,8 @@
 """The search entry point against a real index built from the seed corpus."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.request import PageOutOfRange, QueryError
 
@@ -179,3 +181,28 @@ def test_snippet_prefilter_misses_no_match(engine, query):
         glued += fields["glued"]
     assert found, query
     assert 0 < glued < searcher.doc_count()  # both kinds of article are in the seed index
+
+
+_LETTERS = "abcąćłżABĄĆŁŻ_0İß"
+_TEXTS = st.one_of(
+    st.text(alphabet=_LETTERS + " -,.", max_size=80),
+    st.lists(st.text(alphabet=_LETTERS, min_size=1, max_size=14), max_size=8).map(" ".join),
+    st.lists(st.text(alphabet="abcąćł", min_size=1, max_size=14), max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    text=_TEXTS,
+    starts=st.frozensets(st.text(alphabet="abcąćłżß0_-", min_size=1, max_size=3), max_size=5),
+    glued=st.booleans(),
+)
+def test_candidate_scan_finds_what_the_regular_expressions_find(text, starts, glued):
+    """Candidates found with str.find in the lower-cased text are the words the regular
+    expressions find: word starts in any case, glued parts as written from the 5th letter of
+    long words, camel-case words; odd letters and case included."""
+    from search.snippets import _candidates, _whole_words_pattern, _words
+
+    pattern = _candidates(starts) if glued else _whole_words_pattern(starts)
+    expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    assert list(_words(text, starts, glued)) == expected

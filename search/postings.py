@@ -205,6 +205,20 @@ class IndexView:
         ids.flags.writeable = scores.flags.writeable = False
         return Postings(ids, scores)
 
+    def cached(self, key: tuple, load) -> Postings:
+        """Matches derived from postings alone (a word's readings united), cached with the
+        terms' postings and under the same bound; ``load`` gives (ids, scores)."""
+
+        def frozen() -> Postings:
+            found = load()
+            ids, scores = found.ids, found.scores
+            if ids.flags.writeable or scores.flags.writeable:
+                ids, scores = ids.copy(), scores.copy()
+                ids.flags.writeable = scores.flags.writeable = False
+            return Postings(ids, scores)
+
+        return self._cached_postings(("derived", key), frozen)
+
     def _cached_postings(self, key: tuple, load) -> Postings:
         with self._lock:
             found = self._cache.get(key)

@@ -262,3 +262,21 @@ def test_set_operations_agree_with_sets_sparse_or_dense(parts):
     ]
     rest = difference(parts[-1], parts[0])
     assert rest.ids.tolist() == sorted(set(parts[-1].ids.tolist()) - set(parts[0].ids.tolist()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20_000), st.integers(1, 60), st.integers(0, 3), st.integers(0, 2**32 - 1))
+def test_kth_best_is_the_partitions_answer(size, k, rounding, seed):
+    """The block bound never changes the k-th best score: ties, many equal scores, sorted
+    and reversed runs (one block holding every best score) included."""
+    from search.executor import kth_best
+
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.exponential(3.0, size), rounding)  # rounding makes ties common
+    shape = seed % 3
+    if shape == 1:
+        values = np.sort(values)
+    elif shape == 2:
+        values = np.sort(values)[::-1].copy()
+    k = min(k, size)
+    assert kth_best(values, k) == np.partition(values, size - k)[-k]

@@ -1,12 +1,12 @@
 """A Whoosh segment writer with a faster flush, which also writes the segment's posting
-arrays (``search.postfiles``).
+arrays (``search.postfiles``) and shown texts (``search.textfiles``).
 
 When it flushes a segment, Whoosh 2.7.4 looks up a document's field length once per posting
 (for the block statistics that speed up BM25 at query time), each time through a column
 reader: a third of the flush on our corpora. This writer reads each field's lengths once per
-document instead. On their way into the segment, the scored fields' postings are recorded,
-and written as arrays beside the segment once it is assembled (never into Whoosh's compound
-file). Whoosh 2.7.4 is the final release, so the overridden methods are stable.
+document instead. On their way into the segment, the scored fields' postings and the
+stored texts are recorded, and written beside the segment once it is assembled (never into
+Whoosh's compound file). Whoosh 2.7.4 is the final release, so the overridden methods are stable.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from whoosh.writing import SegmentWriter
 
-from search import postfiles
+from search import postfiles, textfiles
 from search.query import FIELDS
 
 
@@ -42,6 +42,11 @@ class FastSegmentWriter(SegmentWriter):
 
     _recorded: postfiles.PostingRecorder | None = None
 
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self._texts = textfiles.TextRecorder()
+        self.perdocwriter = self._texts.wrap(self.perdocwriter)
+
     def _flush_segment(self):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
@@ -56,8 +61,9 @@ class FastSegmentWriter(SegmentWriter):
     def _finalize_segment(self):
         segment = super()._finalize_segment()
         folder = Path(self.storage.folder)
-        postfiles.write(folder / postfiles.file_name(segment.segment_id()),
-                        self._recorded.arrays())  # fmt: skip
+        segment_id = segment.segment_id()
+        postfiles.write(folder / postfiles.file_name(segment_id), self._recorded.arrays())
+        textfiles.write(folder / textfiles.file_name(segment_id), self._texts)
         self._recorded = None
         return segment
 

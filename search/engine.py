@@ -464,7 +464,7 @@ class SearchEngine:
         missing = run.missing or [[] for _ in run.hits]
         for docnum, score, lacks in zip(run.hits, run.scores, missing, strict=False):
             deadline.check()
-            stored = searcher.stored_fields(docnum)
+            stored = view.shown_fields(docnum, searcher)
             body = stored["body"]
             glued = stored.get("glued", True)  # unknown in builds before it was recorded
             result.hits.append(

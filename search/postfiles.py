@@ -16,31 +16,27 @@ writer) is read through Whoosh as before. The file is named with its segment's i
 Whoosh removes it together with its segment, hard-links it with it into updated builds,
 and checksums cover it like the segment.
 
-Layout: ``MAGIC``, a little-endian u32 header length, the JSON header
-``{"<field>.<array>": [offset, dtype, length], ...}`` (offsets from the end of the header,
-padded to 8 bytes), then the arrays, each 8-aligned. Per
-field: ``hashes`` (u64, sorted: 8 bytes of BLAKE2b of the term's bytes), ``entry`` (u32: the
-term, in Whoosh's order, of each hash), ``start`` (u64, per term in Whoosh's order and one
-past the last: where its postings begin), ``key_end`` / ``keys`` (the terms' bytes, to check
-a hash's term exactly), ``ids`` and ``weights``.
+Arrays (``search.arrayfile``), per field: ``hashes`` (u64, sorted: 8 bytes of BLAKE2b of
+the term's bytes), ``entry`` (u32: the term, in Whoosh's order, of each hash), ``start``
+(u64, per term in Whoosh's order and one past the last: where its postings begin),
+``key_end`` / ``keys`` (the terms' bytes, to check a hash's term exactly), ``ids`` and
+``weights``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import mmap
-import os
-import struct
 from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from search import arrayfile
+from search.arrayfile import ArrayFile, open_file
+
 SUFFIX = ".postings"
 MAGIC = b"MOPSPST1"
-_ALIGN = 8
 
 
 def term_hash(text: bytes) -> int:
@@ -104,52 +100,19 @@ class PostingRecorder:
         return out
 
 
-def _aligned(size: int) -> int:
-    return -(-size // _ALIGN) * _ALIGN
-
-
-def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write the arrays file (through a temporary name: a reader never sees half a file)."""
-    header: dict[str, list] = {}
-    offset = 0  # from the end of the header, padded
-    for name, values in arrays.items():
-        offset = _aligned(offset)
-        header[name] = [offset, values.dtype.str, int(values.size)]
-        offset += values.nbytes
-    head = json.dumps(header, sort_keys=True).encode()
-    base = _aligned(len(MAGIC) + 4 + len(head))
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as out:
-        out.write(MAGIC + struct.pack("<I", len(head)) + head)
-        for name, values in arrays.items():
-            out.write(b"\0" * (base + header[name][0] - out.tell()))
-            out.write(np.ascontiguousarray(values).tobytes())
-    os.replace(temporary, path)
-
-
-class PostingArrays:
+class PostingArrays(ArrayFile):
     """One segment's arrays file, memory-mapped; ``lookup`` finds a term's postings."""
 
     def __init__(self, path: Path):
-        with path.open("rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        if self._map[: len(MAGIC)] != MAGIC:
-            raise ValueError(f"{path.name}: not a posting arrays file")
-        (size,) = struct.unpack_from("<I", self._map, len(MAGIC))
-        header = json.loads(self._map[len(MAGIC) + 4 : len(MAGIC) + 4 + size])
-        base = _aligned(len(MAGIC) + 4 + size)
-        self._arrays = {
-            name: np.frombuffer(self._map, np.dtype(dtype), count=count, offset=base + offset)
-            for name, (offset, dtype, count) in header.items()
-        }
-        self.fields = {name.split(".", 1)[0] for name in header}
+        super().__init__(path, MAGIC)
+        self.fields = {name.split(".", 1)[0] for name in self.arrays}
 
     def lookup(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's (local docnums, weights) in this segment; None if the segment does
         not hold it. Read-only views of the map."""
         if field not in self.fields:
             return None
-        a = self._arrays
+        a = self.arrays
         hashes = a[f"{field}.hashes"]
         key = term.encode("utf-8")
         wanted = np.uint64(term_hash(key))
@@ -165,19 +128,10 @@ class PostingArrays:
             at += 1
         return None
 
-    def close(self) -> None:
-        self._arrays = {}
-        try:
-            self._map.close()
-        except BufferError:  # a search still holds a slice: the map goes when it does
-            pass
-
-
 def open_arrays(folder: Path, segment_id: str) -> PostingArrays | None:
-    """The segment's arrays, or None when it has none (or they cannot be read: the segment
-    is then read through Whoosh)."""
-    path = Path(folder) / file_name(segment_id)
-    try:
-        return PostingArrays(path)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """The segment's arrays, or None when it has none (or they cannot be read)."""
+    return open_file(Path(folder) / file_name(segment_id), PostingArrays)
+
+
+def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    arrayfile.write(path, MAGIC, arrays)

@@ -12,6 +12,7 @@ Reads go through the private block layout of Whoosh 2.7's W3 codec (whoosh is pi
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from math import log
@@ -21,7 +22,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn, RefBytesColumn
 from whoosh.util.numeric import byte_to_length
 
-from search import postfiles
+from search import postfiles, textfiles
 from search.planner import TermCache
 
 # The decoded postings kept per build and process, counted in postings (16 bytes each: ~32 MB).
@@ -133,6 +134,16 @@ class IndexView:
             postfiles.open_arrays(folder, leaf._segment.segment_id()) if folder else None
             for leaf, _, _ in self.leaves
         ]
+        # Each segment's shown texts (None: read through Whoosh's stored fields).
+        self.texts = [
+            textfiles.open_texts(folder, leaf._segment.segment_id()) if folder else None
+            for leaf, _, _ in self.leaves
+        ]
+        self.texts = [
+            t if t is not None and t.count == leaf.doc_count_all() else None
+            for t, (leaf, _, _) in zip(self.texts, self.leaves, strict=True)
+        ]
+        self._offsets = [offset for _, offset, _ in self.leaves]
         self.live = np.ones(self.doc_count_all, dtype=bool)
         for _, offset, deleted in self.leaves:
             self.live[deleted + offset] = False
@@ -157,9 +168,9 @@ class IndexView:
             self.reader.close()
             self._cache.clear()
             self._cached = 0
-            for arrays in self.arrays:
-                if arrays is not None:
-                    arrays.close()
+            for mapped in (*self.arrays, *self.texts):
+                if mapped is not None:
+                    mapped.close()
 
     def vocabulary(self):
         """The body's words for typo correction: the build's recorded list (``words``, set
@@ -296,6 +307,15 @@ class IndexView:
                     if matcher.id() == doc:
                         found[doc + offset] = frozenset(matcher.value_as("positions"))
         return found
+
+    def shown_fields(self, docnum: int, searcher) -> dict:
+        """What a results page shows of an article (id, source, date, title, body, glued):
+        from its segment's texts file, else from Whoosh's stored fields."""
+        at = bisect_right(self._offsets, docnum) - 1
+        texts = self.texts[at] if at >= 0 else None
+        if texts is None:
+            return searcher.stored_fields(docnum)
+        return texts.fields(docnum - self._offsets[at])
 
     def bm25(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's documents and their BM25F scores, exactly as Whoosh's BM25F gives them."""

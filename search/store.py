@@ -4,9 +4,10 @@
 writes a new build (named ``….pending`` until it is complete) beside the current one and then
 renames a fresh link over ``<index>`` (an atomic ``rename(2)``), so readers see either the old
 index or the new one, never a half-written one, and a failed or killed build leaves the old one
-in place. Each build holds the Whoosh index (``MAIN``; beside each segment its posting arrays,
-named after it by ``search.postfiles``), the stemmer's parsed table and a manifest
-that records what built it (schema, analyzer, splitter) and the corpus files it read.
+in place. Each build holds the Whoosh index (``MAIN``; beside each segment its posting arrays
+and shown texts, named after it by ``search.postfiles`` and ``search.textfiles``), the
+stemmer's parsed table and a manifest that records what built it (schema, analyzer,
+splitter) and the corpus files it read.
 
 This module is the only one that knows these names; the indexer writes through it and the
 search engine reads through it.
@@ -28,7 +29,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 
-from search import postfiles, segfiles
+from search import postfiles, segfiles, textfiles
 from search.morphology import analyzer_identity
 
 MANIFEST = "manifest.json"
@@ -161,7 +162,7 @@ def _sha1(path: Path) -> str:
 
 
 # Whoosh's segment files and their posting arrays: uniquely named, never rewritten.
-SEGMENT_SUFFIXES = (".seg", postfiles.SUFFIX)
+SEGMENT_SUFFIXES = (".seg", postfiles.SUFFIX, textfiles.SUFFIX)
 
 
 def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:

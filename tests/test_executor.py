@@ -78,6 +78,30 @@ def test_same_after_an_update_leaves_deleted_documents(tmp_path):
     assert ix.reader().has_deletions()  # the edited file's old articles are deleted in place
     compare(index, QUERIES + ["Odwiedziny", "Wizyta"])
     same_postings_as_whoosh(index)
+    same_texts_as_whoosh(index)
+
+
+def same_texts_as_whoosh(index_path) -> None:
+    """Every live article's shown fields from the texts files equal its stored fields."""
+    from search.textfiles import FLAG, TEXT_FIELDS
+
+    ix = whoosh_index.open_dir(str(index_path.resolve()))
+    view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+    assert all(t is not None for t in view.texts)
+    searcher = ix.searcher()
+    checked = 0
+    for docnum in range(view.doc_count_all):
+        if not view.live[docnum]:
+            continue
+        stored = searcher.stored_fields(docnum)
+        shown = view.shown_fields(docnum, searcher)
+        assert shown == {f: stored.get(f) or "" for f in TEXT_FIELDS} | {FLAG: stored[FLAG]}
+        checked += 1
+    assert checked == searcher.doc_count() > 0
+
+
+def test_texts_files_hold_the_stored_fields(index_dir):
+    same_texts_as_whoosh(index_dir)
 
 
 def same_postings_as_whoosh(index_path) -> None:
@@ -119,11 +143,21 @@ def test_segments_without_posting_arrays_are_read_through_whoosh(tmp_path):
     rebuild(corpus, index)
     files = sorted(index.resolve().glob("*" + postfiles.SUFFIX))
     assert files
-    for path in files:
+    expected = [(h.id, h.score, h.snippet) for h in SearchEngine(index).search("wizyta").hits]
+    for path in [*files, *index.resolve().glob("*.texts")]:
         path.unlink()
     compare(index, QUERIES, mapped=False)
     (files[0]).write_bytes(b"not an arrays file")
     compare(index, QUERIES, mapped=False)
+    view = IndexView(whoosh_index.open_dir(str(index.resolve())), FIELDS, BM25_B, BM25_K1)
+    assert view.texts == [None] * len(view.leaves)
+    # An older build has neither file, and its manifest does not list them.
+    from search.store import read_manifest, write_manifest
+
+    manifest = read_manifest(index.resolve())
+    write_manifest(index.resolve(), {k: v for k, v in manifest.items() if k != "checksums"})
+    got = [(h.id, h.score, h.snippet) for h in SearchEngine(index).search("wizyta").hits]
+    assert got == expected
 
 
 # --- filters, date order, facets --------------------------------------------------------

@@ -37,7 +37,7 @@ from indexer.corpus import (
 from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.writer import segment_writer
-from search.analysis import has_glued_words
+from search.analysis import glued_words
 from search.engine import BM25_B, BM25_K1
 from search.morphology import warm_up
 from search.postings import IndexView, lexicon_words
@@ -102,7 +102,9 @@ class BuildReport:
 def article_fields(article: Article) -> dict:
     """The index fields of one article."""
     return {
-        "glued": has_glued_words(article.title) or has_glued_words(article.body),
+        # the glued words of the title and body, space-separated ("": none; builds before
+        # schema 5 have none, before this a bool): snippets look for these words by parts
+        "glued": " ".join(sorted({*glued_words(article.title), *glued_words(article.body)})),
         "id": article.id,
         "source": article.source,
         "institution": article.institution or "",

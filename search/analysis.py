@@ -110,6 +110,17 @@ def has_glued_words(text: str) -> bool:
     return any(word.islower() and split_compound(word) for word in LONG_WORD.findall(text))
 
 
+def glued_words(text: str) -> list[str]:
+    """The distinct glued words of a text (those ``word_parts`` splits), sorted: the only
+    words a query can match by a part, so snippets look for these alone beside the words
+    that start like the query's."""
+    if CAMEL_PAIR.search(text):
+        words = set(WORD_RE.findall(text))
+    else:
+        words = {w for w in LONG_WORD.findall(text) if w.islower()}
+    return sorted(w for w in words if len(word_parts(w)) > 1)
+
+
 def analyze_text(text: str) -> list[WordTerms]:
     """Analyse running text into words with their index terms (stop words dropped)."""
     out = []

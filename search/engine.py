@@ -32,7 +32,7 @@ from search.request import (
     check,
     normalize_query,
 )
-from search.snippets import highlight, snippet
+from search.snippets import glued_of, highlight, snippet
 from search.stemfiles import load_table
 from search.store import (
     IndexDamagedError,
@@ -466,7 +466,7 @@ class SearchEngine:
             deadline.check()
             stored = view.shown_fields(docnum, searcher)
             body = stored["body"]
-            glued = stored.get("glued", True)  # unknown in builds before it was recorded
+            glued = glued_of(stored.get("glued"))  # unknown in builds before it was recorded
             result.hits.append(
                 Hit(
                     id=stored["id"],

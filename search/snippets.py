@@ -86,14 +86,30 @@ def _findable(starts: frozenset[str]) -> bool:
     return all(_WORD_FORM.fullmatch(form) for form in starts)
 
 
-def _words(text: str, starts: frozenset[str], glued: bool):
+Glued = bool | frozenset  # True: may hold glued words; or the glued words it holds
+
+
+def glued_of(stored) -> Glued:
+    """An article's recorded ``glued`` value as snippets take it: its glued words (a
+    space-separated string), or whether it has any (builds before the words were kept;
+    unknown, None, counts as having some)."""
+    if isinstance(stored, str):
+        return frozenset(stored.split())
+    return True if stored is None else bool(stored)
+
+
+def _words(text: str, starts: frozenset[str], glued: Glued):
     """(start, end) of the candidate words of a text, in order: the words that
     ``_candidates(starts)`` (``glued``) or ``_whole_words_pattern(starts)`` finds, found
     instead with ``str.find`` for each form in the lower-cased text, which is two to three
     times as fast as a regular expression alternating the forms (it tries every form at
     every word; the glued branch at every letter of long words). A text whose length changes
     when lower-cased (a rare letter such as "İ"), or forms that are not plain words, go
-    through the regular expression."""
+    through the regular expression. ``glued`` as the words: the words that start like a
+    form and every occurrence of those words (no scan for inner forms or camel case)."""
+    if isinstance(glued, frozenset):
+        yield from _listed_words(text, starts, glued)
+        return
     lowered = text.lower()
     if len(lowered) != len(text) or not _findable(starts):
         pattern = _candidates(starts) if glued else _whole_words_pattern(starts)
@@ -120,6 +136,22 @@ def _words(text: str, starts: frozenset[str], glued: bool):
             yield begin, end
 
 
+def _listed_words(text: str, starts: frozenset[str], glued: frozenset[str]):
+    """Words starting like a form, and the listed glued words wherever they stand whole."""
+    found = dict(_words(text, starts, False)) if starts else {}
+    for word in glued:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (not at or not _is_word_char(text[at - 1])) and (
+                end == len(text) or not _is_word_char(text[end])
+            ):
+                found[at] = end
+            at = text.find(word, end)
+    for begin in sorted(found):
+        yield begin, found[begin]
+
+
 def _word_start(text: str, at: int) -> int:
     while at > 0 and _is_word_char(text[at - 1]):
         at -= 1
@@ -137,14 +169,15 @@ def _regex_words(pattern: re.Pattern, text: str):
 
 
 def match_spans(
-    text: str, terms: Collection[str], prefilter: bool = True, glued: bool = True
+    text: str, terms: Collection[str], prefilter: bool = True, glued: Glued = True
 ) -> list[tuple[int, int, frozenset[str]]]:
     """Character spans of the words in text that match the terms, with the terms matched.
 
     ``glued=False``: the text has no word that the analyzer splits into parts (the indexer
-    records it per article), so only words starting like a form can match: the regular
-    expression looks for those alone (40% of a snippet's time is the search for glued and
-    camel-case words)."""
+    records it per article), so only words starting like a form can match: those alone are
+    looked for (40% of a snippet's time was the search for glued and camel-case words).
+    ``glued`` as a set of words: the article's glued words (recorded by the indexer), the
+    only words besides those that a part can match."""
     terms = terms if isinstance(terms, frozenset) else frozenset(terms)
     # Analysing every word of an article is most of a snippet's cost; a word none of whose
     # possible parts starts like one of the terms' forms cannot match. Parts: the word itself,
@@ -239,7 +272,7 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
     return start, end, covered
 
 
-def _scan(text: str, terms: Collection[str], glued: bool = True) -> tuple[str, list, bool]:
+def _scan(text: str, terms: Collection[str], glued: Glued = True) -> tuple[str, list, bool]:
     """The part of a text a snippet is taken from, its matches, and whether text follows it.
 
     Windows of SCAN_CHARS from the start until one holds a match (at most MAX_SCAN_CHARS),
@@ -257,7 +290,7 @@ def _scan(text: str, terms: Collection[str], glued: bool = True) -> tuple[str, l
         end = min(len(text), end + SCAN_CHARS)
 
 
-def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
+def snippet(text: str, terms: Collection[str], glued: Glued = True) -> Markup:
     """Return up to two passages of text around the query's terms, marked and escaped
     (``glued``: see match_spans)."""
     text, spans, cut = _scan(text, terms, glued)
@@ -293,7 +326,7 @@ def snippet(text: str, terms: Collection[str], glued: bool = True) -> Markup:
     return Markup(" ".join(parts).replace("… …", "…"))  # pieces are escaped by _render
 
 
-def highlight(text: str, terms: Collection[str], glued: bool = True) -> Markup:
+def highlight(text: str, terms: Collection[str], glued: Glued = True) -> Markup:
     """Return the whole text escaped, with every matching word in ``<mark>`` (and glued
     words apart: a text without glued words needs no repair)."""
     spans = match_spans(text, terms, glued=glued)

@@ -3,13 +3,13 @@
 Whoosh keeps a document's stored fields as one pickled, zlib-compressed record: reading one
 costs ~20 us (decompressing 10, unpickling 6), two tenths of a millisecond per page of ten
 hits. The indexer also writes each segment's ``TEXT_FIELDS`` to ``<segment id>.texts``:
-per field the UTF-8 bytes of every document end to end and where each ends, plus the
-``glued`` flag; a hit's fields are then a few slices and decodes (~3 us). The Whoosh record
-stays the source of truth (the article page, related articles); a segment without the file
-is read through Whoosh.
+per field the UTF-8 bytes of every document end to end and where each ends, ``glued``
+(the article's glued words) included; a hit's fields are then a few slices and decodes
+(~3 us). The Whoosh record stays the source of truth (the article page, related articles);
+a segment without the file is read through Whoosh.
 
 Arrays (``search.arrayfile``): ``<field>.end`` (u64 per document: where its bytes end) and
-``<field>.bytes`` (u8) for each text field, ``glued`` (u8 per document).
+``<field>.bytes`` (u8) for each text field.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from search import arrayfile
 from search.arrayfile import ArrayFile, open_file
 
 SUFFIX = ".texts"
-MAGIC = b"MOPSTXT1"
-TEXT_FIELDS = ("id", "source", "date", "title", "body")
-FLAG = "glued"
+GLUED_UNKNOWN = "\x00"
+MAGIC = b"MOPSTXT2"
+TEXT_FIELDS = ("id", "source", "date", "title", "body", "glued")
 
 
 def file_name(segment_id: str) -> str:
@@ -36,7 +36,7 @@ class TextRecorder:
     receives them (``wrap`` returns the writer, recording on the way)."""
 
     def __init__(self):
-        self.values: dict[str, dict[int, object]] = {f: {} for f in (*TEXT_FIELDS, FLAG)}
+        self.values: dict[str, dict[int, object]] = {f: {} for f in TEXT_FIELDS}
         self.count = 0
 
     def wrap(self, writer) -> _RecordingWriter:
@@ -46,12 +46,10 @@ class TextRecorder:
         out: dict[str, np.ndarray] = {}
         for field in TEXT_FIELDS:
             values = self.values[field]
-            encoded = [str(values.get(n) or "").encode("utf-8") for n in range(self.count)]
+            encoded = [_text(values.get(n)).encode("utf-8") for n in range(self.count)]
             lengths = np.fromiter(map(len, encoded), np.uint64, self.count)
             out[f"{field}.end"] = np.cumsum(lengths, dtype=np.uint64)
             out[f"{field}.bytes"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        flags = self.values[FLAG]
-        out[FLAG] = np.fromiter((bool(flags.get(n)) for n in range(self.count)), np.uint8)
         return out
 
 
@@ -78,6 +76,14 @@ class _RecordingWriter:
         return getattr(self._writer, name)
 
 
+def _text(value) -> str:
+    """A stored value as kept here: "" for none; ``glued`` True (documents merged from a
+    build that recorded only whether an article has glued words) as GLUED_UNKNOWN."""
+    if value is True:
+        return GLUED_UNKNOWN
+    return str(value) if value else ""
+
+
 def write(path: Path, recorder: TextRecorder) -> None:
     arrayfile.write(path, MAGIC, recorder.arrays())
 
@@ -89,16 +95,17 @@ class SegmentTexts(ArrayFile):
         super().__init__(path, MAGIC)
         a = self.arrays
         self._columns = [(f, a[f"{f}.end"], a[f"{f}.bytes"]) for f in TEXT_FIELDS]
-        self._flags = a[FLAG]
-        self.count = len(self._flags)
+        self.count = len(self._columns[0][1])
         if any(len(end) != self.count for _, end, _ in self._columns):
             raise ValueError(f"{path.name}: fields of different lengths")
 
     def fields(self, local: int) -> dict:
-        out: dict[str, object] = {FLAG: bool(self._flags[local])}
+        out: dict[str, object] = {}
         for field, end, data in self._columns:
             start = int(end[local - 1]) if local else 0
             out[field] = data[start : int(end[local])].tobytes().decode("utf-8")
+        if out["glued"] == GLUED_UNKNOWN:
+            out["glued"] = True
         return out
 
 

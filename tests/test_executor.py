@@ -83,7 +83,7 @@ def test_same_after_an_update_leaves_deleted_documents(tmp_path):
 
 def same_texts_as_whoosh(index_path) -> None:
     """Every live article's shown fields from the texts files equal its stored fields."""
-    from search.textfiles import FLAG, TEXT_FIELDS
+    from search.textfiles import TEXT_FIELDS
 
     ix = whoosh_index.open_dir(str(index_path.resolve()))
     view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
@@ -95,7 +95,7 @@ def same_texts_as_whoosh(index_path) -> None:
             continue
         stored = searcher.stored_fields(docnum)
         shown = view.shown_fields(docnum, searcher)
-        assert shown == {f: stored.get(f) or "" for f in TEXT_FIELDS} | {FLAG: stored[FLAG]}
+        assert shown == {f: stored.get(f) or "" for f in TEXT_FIELDS}
         checked += 1
     assert checked == searcher.doc_count() > 0
 
@@ -314,3 +314,29 @@ def test_kth_best_is_the_partitions_answer(size, k, rounding, seed):
         values = np.sort(values)[::-1].copy()
     k = min(k, size)
     assert kth_best(values, k) == np.partition(values, size - k)[-k]
+
+
+def test_texts_keep_whether_older_articles_had_glued_words(tmp_path):
+    """Documents merged from a build that recorded only a flag keep it: True stays True
+    (snippets then look for any glued word), no words stay none."""
+    from search import textfiles
+
+    recorder = textfiles.TextRecorder()
+
+    class Sink:
+        def start_doc(self, docnum):
+            pass
+
+        def add_field(self, *args):
+            pass
+
+    writer = recorder.wrap(Sink())
+    for docnum, glued in enumerate([True, False, "PomocySpołecznej", None]):
+        writer.start_doc(docnum)
+        writer.add_field("title", None, f"Tytuł {docnum}", 2)
+        writer.add_field("glued", None, glued, 0)
+    path = tmp_path / textfiles.file_name("MAIN_x")
+    textfiles.write(path, recorder)
+    texts = textfiles.open_texts(tmp_path, "MAIN_x")
+    assert [texts.fields(n)["glued"] for n in range(4)] == [True, "", "PomocySpołecznej", ""]
+    assert texts.fields(2)["title"] == "Tytuł 2" and texts.fields(1)["body"] == ""

@@ -158,27 +158,32 @@ def test_paging_is_consistent(engine):
 )  # fmt: skip
 def test_snippet_prefilter_misses_no_match(engine, query):
     """Skipping words by their first letters must find exactly what analysing all words does."""
+    from search.analysis import has_glued_words
     from search.planner import build_query
     from search.query import parse
-    from search.snippets import highlight, match_spans, snippet
+    from search.snippets import glued_of, highlight, match_spans, snippet
 
     searcher = engine._searcher()
     terms = build_query(searcher.reader(), parse(query)).terms
     found = 0
     glued = 0
     for fields in searcher.all_stored_fields():
+        recorded = glued_of(fields["glued"])  # the article's glued words
+        assert isinstance(recorded, frozenset)
+        assert bool(recorded) == any(map(has_glued_words, (fields["title"], fields["body"])))
         for text in (fields["title"], fields["body"]):
             every_word = match_spans(text, terms, prefilter=False)
             assert match_spans(text, terms) == every_word, query
-            # Articles recorded as holding no glued words are scanned for whole words only.
-            assert match_spans(text, terms, glued=fields["glued"]) == every_word, query
+            # Articles are scanned for whole words and their recorded glued words only;
+            # without the words, for whole words alone or for any glued word.
+            for kind in (recorded, bool(recorded)):
+                assert match_spans(text, terms, glued=kind) == every_word, query
             found += len(every_word)
         # And the snippet and title show the same, repaired text either way.
-        assert snippet(fields["body"], terms, fields["glued"]) == snippet(fields["body"], terms)
-        assert highlight(fields["title"], terms, fields["glued"]) == highlight(
-            fields["title"], terms
-        )
-        glued += fields["glued"]
+        for kind in (recorded, bool(recorded)):
+            assert snippet(fields["body"], terms, kind) == snippet(fields["body"], terms)
+            assert highlight(fields["title"], terms, kind) == highlight(fields["title"], terms)
+        glued += bool(recorded)
     assert found, query
     assert 0 < glued < searcher.doc_count()  # both kinds of article are in the seed index
 

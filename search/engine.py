@@ -63,6 +63,7 @@ RELATED_SCAN_CHARS = 20_000
 # 0.3 gives 0.784 / 0.894, 0.5 gives 0.748 / 0.836. Words in most articles have IDF ~0, so
 # they never carry a result alone at any positive threshold.
 MIN_COVERAGE = 0.1
+DENSE_COVERAGE = 8  # coverage summed over the docnums when the matches hold 1/8 of them
 BM25_B = 0.75
 BM25_K1 = 1.2
 
@@ -185,14 +186,22 @@ def _informative(rest: Matches, groups: list, documents: int, short: bool) -> Ma
     zero, so it cannot carry a result by itself. ``groups``: (words, their documents)."""
     if not len(rest) or MIN_COVERAGE <= 0 or not short:
         return rest  # questions: every word of a long question need not be informative
-    covered = np.zeros(len(rest))
+    size = max([int(rest.ids[-1])] + [int(ids[-1]) for _, ids in groups if len(ids)]) + 1
+    dense = len(rest) * DENSE_COVERAGE >= size
+    # Many partial matches: the IDF each article holds summed over the docnums (a scatter
+    # per word, one gather), not a membership test of every match per word.
+    held = np.zeros(size) if dense else np.zeros(len(rest))
     total = 0.0
     for _, ids in groups:
         idf = max(0.0, float(np.log(max(1, documents) / max(1, len(ids)))))
         total += idf
-        covered += contains(ids, rest.ids) * idf
+        if dense:
+            held[ids] += idf
+        else:
+            held += contains(ids, rest.ids) * idf
     if total <= 0:
         return rest
+    covered = held[rest.ids] if dense else held
     return rest.where(covered >= MIN_COVERAGE * total)
 
 

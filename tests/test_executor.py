@@ -340,3 +340,22 @@ def test_texts_keep_whether_older_articles_had_glued_words(tmp_path):
     texts = textfiles.open_texts(tmp_path, "MAIN_x")
     assert [texts.fields(n)["glued"] for n in range(4)] == [True, "", "PomocySpołecznej", ""]
     assert texts.fields(2)["title"] == "Tytuł 2" and texts.fields(1)["body"] == ""
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(_matches_strategy(), st.lists(_matches_strategy(), min_size=1, max_size=5))
+def test_partial_matches_coverage_is_the_same_dense_or_sparse(rest, groups):
+    """The share of the query's IDF a partial match holds: summed over the docnums or by
+    membership tests, the same matches are kept."""
+    import search.engine
+
+    labelled = [(str(i), g.ids) for i, g in enumerate(groups)]
+    kept = {}
+    for factor in (0, 10**9):  # never dense, always dense
+        search.engine.DENSE_COVERAGE = factor
+        try:
+            found = search.engine._informative(rest, labelled, 6000, short=True)
+        finally:
+            search.engine.DENSE_COVERAGE = 8
+        kept[factor] = found.ids.tolist()
+    assert kept[0] == kept[10**9]

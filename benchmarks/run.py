@@ -105,7 +105,9 @@ def start_server(cmd: list[str], port: int, env: dict) -> tuple[subprocess.Popen
     url = f"http://127.0.0.1:{port}/api/search?q=pomoc"
     while time.perf_counter() - started < 120:
         try:
-            if requests.get(url, timeout=5).status_code == 200:
+            # A first search may read a cold index from disk for seconds (the machine's
+            # memory manager evicts idle files): wait for it, it is part of the start-up.
+            if requests.get(url, timeout=60).status_code == 200:
                 return proc, time.perf_counter() - started
         except requests.ConnectionError:
             time.sleep(0.05)

@@ -128,21 +128,17 @@ class IndexView:
         for leaf, offset in reader.leaf_readers():
             deleted = np.array(sorted(leaf._perdoc.deleted_docs()), dtype=np.int64)
             self.leaves.append((leaf, offset, deleted))
-        # Each segment's posting arrays (None: read through Whoosh), memory-mapped.
+        # Each segment's posting arrays and shown texts, memory-mapped (None: read through
+        # Whoosh's blocks and stored fields).
         folder = getattr(ix.storage, "folder", None)
-        self.arrays = [
-            postfiles.open_arrays(folder, leaf._segment.segment_id()) if folder else None
-            for leaf, _, _ in self.leaves
-        ]
-        # Each segment's shown texts (None: read through Whoosh's stored fields).
-        self.texts = [
-            textfiles.open_texts(folder, leaf._segment.segment_id()) if folder else None
-            for leaf, _, _ in self.leaves
-        ]
-        self.texts = [
-            t if t is not None and t.count == leaf.doc_count_all() else None
-            for t, (leaf, _, _) in zip(self.texts, self.leaves, strict=True)
-        ]
+        self.arrays, self.texts = [], []
+        for leaf, _, _ in self.leaves:
+            segment_id = leaf._segment.segment_id()
+            texts = textfiles.open_texts(folder, segment_id) if folder else None
+            if texts is not None and texts.count != leaf.doc_count_all():
+                texts = None
+            self.arrays.append(postfiles.open_arrays(folder, segment_id) if folder else None)
+            self.texts.append(texts)
         self._offsets = [offset for _, offset, _ in self.leaves]
         self.live = np.ones(self.doc_count_all, dtype=bool)
         for _, offset, deleted in self.leaves:
@@ -222,11 +218,8 @@ class IndexView:
 
         def frozen() -> Postings:
             found = load()
-            ids, scores = found.ids, found.scores
-            if ids.flags.writeable or scores.flags.writeable:
-                ids, scores = ids.copy(), scores.copy()
-                ids.flags.writeable = scores.flags.writeable = False
-            return Postings(ids, scores)
+            found.ids.flags.writeable = found.scores.flags.writeable = False  # shared now
+            return Postings(found.ids, found.scores)
 
         return self._cached_postings(("derived", key), frozen)
 

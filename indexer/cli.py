@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer rebuild|update|articles|check``."""
+"""Command line: ``python -m indexer rebuild|update|verify|articles|check``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,13 @@ from indexer.splitter import default_model, score_breaks
 from search.morphology import configure
 from search.options import backend_options, backend_settings
 from search.settings import Settings, SettingsError
-from search.store import IndexLockedError
+from search.store import (
+    IndexDamagedError,
+    IndexLockedError,
+    current_build,
+    read_manifest,
+    verify,
+)
 
 corpus_option = click.option(
     "--corpus",
@@ -137,6 +143,28 @@ def update_command(corpus: Path, index: Path, procs: int, **backend) -> None:
         _run_solr("update", settings)
     else:
         _run(update, settings)
+
+
+@main.command("verify")
+@index_option
+def verify_command(index: Path) -> None:
+    """Hash every file of the current build and compare it with the manifest's checksums.
+
+    The server hashes only files written since the build recorded them (their inode or mtime
+    changed); this reads them all, as a check of the disk itself."""
+    build = current_build(index)
+    if build is None:
+        raise click.ClickException(f"{index}: no index (python -m indexer rebuild)")
+    manifest = read_manifest(build)
+    if not (manifest or {}).get("checksums"):
+        raise click.ClickException(f"{build.name}: the manifest records no checksums")
+    try:
+        verify(build, manifest, full=True)
+    except IndexDamagedError as exc:
+        raise click.ClickException(f"{exc}: rebuild needed (python -m indexer rebuild)") from exc
+    files = manifest["checksums"]
+    size = sum(entry["size"] for entry in files.values())
+    click.echo(f"{build.name}: {len(files)} files, {size / 1e6:.1f} MB, all whole")
 
 
 def _run_solr(action: str, settings: Settings) -> None:

@@ -163,23 +163,46 @@ def _sha1(path: Path) -> str:
 
 # Whoosh's segment files and their posting arrays: uniquely named, never rewritten.
 SEGMENT_SUFFIXES = (".seg", postfiles.SUFFIX, textfiles.SUFFIX)
+# A file last written this close to the moment it was hashed gets no stamp: a filesystem with
+# coarse timestamps could give a later write within the same tick the same mtime.
+SETTLED_NS = 2_000_000_000
+
+
+def _stamp(stat: os.stat_result) -> list[int]:
+    """What identifies one version of a file without reading it: its inode and mtime (any
+    write moves the mtime; a copy gets a new inode). Not the ctime: hard-linking a segment
+    into the next build changes it."""
+    return [stat.st_ino, stat.st_mtime_ns]
 
 
 def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
-    """Size and SHA-1 of every file of a build (but the manifest). Segments named in
+    """Size, SHA-1 and stamp of every file of a build (but the manifest). Segments named in
     ``known`` with the same size are taken from it: they are never rewritten, only
     hard-linked. Other files (word list, table of contents, stemmer's table) may be rewritten
-    with the same size, so they are always read."""
+    with the same size, so they are always read.
+
+    The stamp (``_stamp``) lets ``verify`` trust a file that nothing has written since it was
+    hashed; a file written in the last ``SETTLED_NS`` gets none and is hashed whenever the
+    build is verified."""
     known = known or {}
     out = {}
     for path in sorted(build.iterdir()):
         if not path.is_file() or path.name == MANIFEST:
             continue
-        size = path.stat().st_size
-        entry = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIXES) else None
-        out[path.name] = (
-            entry if entry and entry["size"] == size else {"size": size, "sha1": _sha1(path)}
-        )
+        hashed_at = time.time_ns()
+        stat = path.stat()
+        old = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIXES) else None
+        if old and old["size"] == stat.st_size:
+            # A hard link of the last build's segment: its stamp carries over only if nothing
+            # wrote it since it was hashed; otherwise it is hashed when the build is verified.
+            entry = {"size": old["size"], "sha1": old["sha1"]}
+            settled = old.get("stamp") == _stamp(stat)
+        else:
+            entry = {"size": stat.st_size, "sha1": _sha1(path)}
+            settled = stat.st_mtime_ns < hashed_at - SETTLED_NS
+        if settled:
+            entry["stamp"] = _stamp(stat)
+        out[path.name] = entry
     return out
 
 
@@ -187,8 +210,13 @@ _verified: set[tuple[str, str]] = set()  # (build, digest of its recorded checks
 _verified_lock = threading.Lock()
 
 
-def verify(build: Path, manifest: dict | None) -> None:
+def verify(build: Path, manifest: dict | None, full: bool = False) -> None:
     """Check a build's files against its manifest's checksums; raise IndexDamagedError.
+
+    Every file's size is checked. A file whose stamp (inode and mtime) is the one recorded
+    when it was hashed has not been written since, and is not read again; any other file is
+    hashed. ``full`` hashes every file (``python -m indexer verify``): what a write that
+    restored the mtime, or the disk itself, could have damaged.
 
     A build found whole is remembered for this process and the workers it forks: the server
     verifies the current build once, in the master, while it loads the dictionary."""
@@ -197,9 +225,9 @@ def verify(build: Path, manifest: dict | None) -> None:
         return  # built before checksums were recorded
     key = (str(build), hashlib.sha1(json.dumps(recorded, sort_keys=True).encode()).hexdigest())
     with _verified_lock:
-        if key in _verified:
+        if key in _verified and not full:
             return
-        _check_files(build, recorded)
+        _check_files(build, recorded, full)
         _verified.add(key)
 
 
@@ -222,19 +250,23 @@ def start_verifying(index: Path) -> threading.Thread:
     return thread
 
 
-def _check_files(build: Path, recorded: dict) -> None:
-    """Compare each file with its recorded size and SHA-1; the files are hashed by one thread
-    per core (hashing releases the interpreter lock), largest first. Plain threads, no
-    executor: a server worker patches ``queue`` for gevent, which an executor's native
-    threads must not wait on."""
+def _check_files(build: Path, recorded: dict, full: bool) -> None:
+    """Compare each file with its recorded size and SHA-1 (unless its stamp is the recorded
+    one and not ``full``); the files are hashed by one thread per core (hashing releases the
+    interpreter lock), largest first. Plain threads, no executor: a server worker patches
+    ``queue`` for gevent, which an executor's native threads must not wait on."""
 
     def damage(name: str) -> str | None:
-        path = build / name
+        path, entry = build / name, recorded[name]
         try:
-            size = path.stat().st_size
+            stat = path.stat()
         except OSError:
             return f"{build.name}: {name} is missing"
-        if size != recorded[name]["size"] or _sha1(path) != recorded[name]["sha1"]:
+        if stat.st_size != entry["size"]:
+            return f"{build.name}: {name} is damaged (size differs)"
+        if not full and entry.get("stamp") == _stamp(stat):
+            return None
+        if _sha1(path) != entry["sha1"]:
             return f"{build.name}: {name} is damaged (checksum differs)"
         return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.build import rebuild
+from indexer.build import rebuild, update
 from indexer.cli import main as indexer_main
 from indexer.corpus import decode_file
+from search import store
 from search.engine import SearchEngine
 from search.store import builds_dir
 from tests.conftest import ROOT, SEEDS, copy_corpus, indexer_command, live_server
@@ -213,6 +215,91 @@ def test_damaged_build_is_refused_and_the_last_good_one_serves(tmp_path, damage)
     response = fresh.get("/api/search", query_string={"q": "bezdomność"})
     assert response.status_code == 503  # a new process has no good build to fall back on
     assert fresh.get("/healthz").status_code == 503
+
+
+def restore_mtime(path: Path, stat: os.stat_result) -> None:
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def rewrite_in_place(build: Path) -> Path:
+    """Flip a byte of the largest segment, then put its mtime back (same inode)."""
+    seg = segment_file(build)
+    stat = seg.stat()
+    flip_byte(seg)
+    restore_mtime(seg, stat)
+    return build
+
+
+def copy_then_rewrite(build: Path) -> Path:
+    """Copy the build as ``cp -p`` does (mtimes kept, new inodes), then flip a byte in place."""
+    copy = build.parent / "copied"
+    shutil.copytree(build, copy)  # copy2: mtimes kept
+    rewrite_in_place(copy)
+    return copy
+
+
+def written_in_place(build: Path) -> Path:
+    flip_byte(segment_file(build))  # a new mtime
+    return build
+
+
+@pytest.mark.parametrize(
+    ("damage", "found_by_server"),
+    [
+        (written_in_place, True),  # any write moves the mtime: hashed again, refused
+        (copy_then_rewrite, True),  # new inodes: every file hashed, refused
+        (rewrite_in_place, False),  # the stamp lies: only a full verify reads the bytes
+    ],
+)
+def test_stamps_skip_only_files_nothing_wrote(tmp_path, monkeypatch, damage, found_by_server):
+    monkeypatch.setattr(store, "SETTLED_NS", 0)  # the test's files are seconds old
+    corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
+    rebuild(corpus, index)
+    build = damage(index.resolve())
+    manifest = store.read_manifest(build)
+    assert all("stamp" in entry for entry in manifest["checksums"].values())
+    if found_by_server:
+        with pytest.raises(store.IndexDamagedError, match="checksum differs"):
+            store.verify(build, manifest)
+    else:
+        store.verify(build, manifest)
+    with pytest.raises(store.IndexDamagedError, match="checksum differs"):
+        store.verify(build, manifest, full=True)
+    if build == index.resolve():
+        result = CliRunner().invoke(indexer_main, ["verify", "--index", str(index)])
+        assert result.exit_code == 1 and "damaged" in result.output
+
+
+def test_fresh_files_get_no_stamp_and_an_update_keeps_only_true_stamps(tmp_path, monkeypatch):
+    corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
+    rebuild(corpus, index)  # every file written within SETTLED_NS: no stamps, always hashed
+    build = index.resolve()
+    assert not any("stamp" in e for e in store.read_manifest(build)["checksums"].values())
+    result = CliRunner().invoke(indexer_main, ["verify", "--index", str(index)])
+    assert result.exit_code == 0 and "all whole" in result.output
+
+    monkeypatch.setattr(store, "SETTLED_NS", 0)
+    rebuild(corpus, index)
+    build = index.resolve()
+    seg = segment_file(build)
+    stat = seg.stat()
+    flip_byte(seg)
+    restore_mtime(seg, stat)
+    os.utime(seg, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))  # written after its hash
+    (corpus / "extra.txt").write_text("Nowy tytuł\n\nNowa treść artykułu o pomocy.\n")
+    update(corpus, index)  # hard-links the damaged segment into the next build
+    linked = index.resolve() / seg.name
+    assert linked.exists() and linked.stat().st_ino == stat.st_ino
+    entry = store.read_manifest(index.resolve())["checksums"][seg.name]
+    assert "stamp" not in entry  # the old stamp no longer matched: hashed on every verify
+    with pytest.raises(store.IndexDamagedError, match="checksum differs"):
+        store.verify(index.resolve(), store.read_manifest(index.resolve()))
 
 
 def big_corpus(target: Path, copies: int = 60) -> Path:

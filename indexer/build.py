@@ -168,13 +168,13 @@ def _write_segments(ix, paths: list[Path], corpus: Path, report: dict, on_file: 
     buffer is nearly full: Whoosh would otherwise spill postings to disk in runs and merge
     the runs in Python, the slowest part of indexing 100k articles. More segments cost the
     array executor nothing."""
-    writer = segment_writer(ix, limitmb=WRITER_MB)
+    writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB)
     try:
         for path in paths:
             _add_files(writer, [path], corpus, report, on_file)
             if writer.pool.currentsize > SEGMENT_FILL * writer.pool.limit:
                 writer.commit(merge=False)
-                writer = segment_writer(ix, limitmb=WRITER_MB)
+                writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB)
     except BaseException:
         writer.cancel()
         raise

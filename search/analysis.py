@@ -118,7 +118,14 @@ def glued_words(text: str) -> list[str]:
         words = set(WORD_RE.findall(text))
     else:
         words = {w for w in LONG_WORD.findall(text) if w.islower()}
-    return sorted(w for w in words if len(word_parts(w)) > 1)
+    return sorted(filter(is_glued, words))
+
+
+@depends_on_table
+@lru_cache(maxsize=CACHE_WORDS)
+def is_glued(word: str) -> bool:
+    """Whether ``word_parts`` splits the word (memoised: every article's words are asked)."""
+    return len(word_parts(word)) > 1
 
 
 def analyze_text(text: str) -> list[WordTerms]:

@@ -82,6 +82,15 @@ class PostingRecorder:
             ids.append(item[2])
             weights.append(item[3])
 
+    def record(self, field: str, text: bytes, ids: list[int], weights: list[float]) -> None:
+        """One term's postings at once (terms in Whoosh's order, as ``tee`` sees them)."""
+        starts = self.starts.setdefault(field, array("Q"))
+        all_ids = self.ids.setdefault(field, array("I"))
+        self.terms.setdefault(field, []).append(text)
+        starts.append(len(all_ids))
+        all_ids.extend(ids)
+        self.weights.setdefault(field, array("f")).extend(weights)
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The file's arrays, by ``<field>.<name>``."""
         out: dict[str, np.ndarray] = {}

@@ -1,0 +1,84 @@
+"""The segment writer's per-term pool writes the same segment as Whoosh's own pool."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+
+from indexer.build import article_fields
+from indexer.corpus import read_corpus
+from indexer.writer import segment_writer
+from search.schema import build_schema
+from search.store import INDEX_NAME
+from tests.conftest import SEEDS
+
+
+def build(folder: Path, documents: list[dict], per_term: bool):
+    folder.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+    writer = segment_writer(ix, per_term=per_term)
+    for fields in documents:
+        writer.add_document(**fields)
+    writer.commit(merge=False)
+    return ix.reader()
+
+
+def segment_contents(reader) -> list:
+    """Every term with its term info and every posting with its block's statistics: what a
+    query reads, BM25's block bounds included."""
+    out = []
+    for field, text in reader.all_terms():
+        info = reader.term_info(field, text)
+        postings = []
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.weight(), matcher.value(),
+                             matcher.block_min_length(), matcher.block_max_length(),
+                             matcher.block_max_weight()))  # fmt: skip
+            matcher.next()
+        out.append((field, text, info.doc_frequency(), info.weight(), info.min_length(),
+                    info.max_length(), info.max_weight(), info.min_id(), info.max_id(),
+                    postings))  # fmt: skip
+    stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+    lengths = [(n, f, reader.doc_field_length(n, f)) for n in range(reader.doc_count_all())
+               for f in ("title", "body")]  # fmt: skip
+    return [out, stored, lengths]
+
+
+def seed_documents(copies: int) -> list[dict]:
+    articles = [a for _, found in read_corpus(SEEDS) if isinstance(found, list) for a in found]
+    return [article_fields(a) for _ in range(copies) for a in articles]
+
+
+def test_per_term_pool_writes_the_segment_whoosh_writes(tmp_path):
+    documents = seed_documents(copies=15)  # 315 articles: common terms span several blocks
+    whoosh = build(tmp_path / "whoosh", documents, per_term=False)
+    ours = build(tmp_path / "ours", documents, per_term=True)
+    assert max(ours.doc_frequency(f, t) for f, t in ours.all_terms() if f == "body") > 128
+    assert segment_contents(ours) == segment_contents(whoosh)
+
+
+WORDS = ["pomoc", "pomocy", "bezdomność", "Kraków", "rodzinie", "świadczenia", "w", "i",
+         "PomocySpołecznej", "mieszkańców", "2009", "ośrodek", "MOPS", "ąę"]  # fmt: skip
+texts = st.lists(st.sampled_from(WORDS) | st.text(string.ascii_letters, max_size=6),
+                 max_size=40).map(" ".join)  # fmt: skip
+documents = st.lists(
+    st.builds(lambda title, body, n: {"id": f"d{n}", "source": f"s{n % 3}.txt", "title": title,
+                                      "body": body, "glued": "", "year": "2009"},
+              texts, texts, st.integers(0, 10_000)),  # fmt: skip
+    min_size=1,
+    max_size=200,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(documents)
+def test_per_term_pool_matches_whoosh_on_any_documents(tmp_path_factory, docs):
+    folder = tmp_path_factory.mktemp("pools")
+    whoosh = build(folder / "whoosh", docs, per_term=False)
+    ours = build(folder / "ours", docs, per_term=True)
+    assert segment_contents(ours) == segment_contents(whoosh)

@@ -23,6 +23,9 @@ from search.ranking import BonusQuery
 class Matches:
     ids: np.ndarray  # sorted, unique docnums
     scores: np.ndarray
+    # True at each of the ids, over the docnums up to the last: kept where a union was
+    # summed over every docnum, so that facets need not scatter the ids again
+    mask: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -133,7 +136,7 @@ def union(parts: list[Matches]) -> Matches:
             scores[p.ids] += p.scores
             hit[p.ids] = True
         ids = np.flatnonzero(hit)
-        return Matches(ids, scores[ids])
+        return Matches(ids, scores[ids], hit)
     ids = np.concatenate([p.ids for p in parts])
     scores = np.concatenate([p.scores for p in parts])
     unique, inverse = np.unique(ids, return_inverse=True)

@@ -326,8 +326,9 @@ class IndexView:
     # -- per-article columns (facets and sorting) ------------------------------------------
     def column(self, name: str):
         """A per-docnum array: 'year' (int, 0 when unknown), 'date_rank' (order of the date,
-        -1 when unknown), 'source' (code); also 'source_names' (code -> file name) and
-        'source_codes' (file name -> code)."""
+        -1 when unknown), 'source' (code); also 'source_names' (code -> file name),
+        'source_codes' (file name -> code), and the live articles' 'year_counts' and
+        'source_counts' (per year, per source code)."""
         with self._lock:
             if not self._columns:
                 self._load_columns()
@@ -352,12 +353,20 @@ class IndexView:
         if recorded is None or len(recorded["year"]) != self.doc_count_all:
             recorded = self.compute_columns()  # a build from before they were recorded
         names = [str(n) for n in recorded["source_names"]]
+        # Gathers index with platform integers (NumPy's fast path), and bincount counts them
+        # without a conversion.
+        years = recorded["year"].astype(np.intp)
+        sources = recorded["source"].astype(np.intp)
         self._columns = {
-            "year": recorded["year"],
+            "year": years,
             "date_rank": recorded["date_rank"],
-            "source": recorded["source"],
+            "source": sources,
             "source_names": names,
             "source_codes": {name: code for code, name in enumerate(names)},
+            # per year and per source code, the live articles: facets of a query that
+            # matches most of them are these counts less those of the articles it misses
+            "year_counts": np.bincount(years[self.live], minlength=1),
+            "source_counts": np.bincount(sources[self.live], minlength=len(names)),
         }
 
     def compute_columns(self) -> dict:

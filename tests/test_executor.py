@@ -290,6 +290,8 @@ def test_set_operations_agree_with_sets_sparse_or_dense(parts):
     joined = union(parts)
     assert joined.ids.tolist() == sorted(expected)
     assert np.allclose(joined.scores, [expected[d] for d in sorted(expected)])
+    if joined.mask is not None:  # summed over the docnums: the mask marks exactly the ids
+        assert np.flatnonzero(joined.mask).tolist() == joined.ids.tolist()
     needles = np.array(sorted(set(range(0, 6000, 7)) | set(parts[-1].ids.tolist())))
     assert contains(parts[0].ids, needles).tolist() == [
         d in set(parts[0].ids.tolist()) for d in needles.tolist()
@@ -359,3 +361,29 @@ def test_partial_matches_coverage_is_the_same_dense_or_sparse(rest, groups):
             search.engine.DENSE_COVERAGE = 8
         kept[factor] = found.ids.tolist()
     assert kept[0] == kept[10**9]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_facet_counts_by_matches_or_by_the_articles_missed(engine, data):
+    """Facets count the matches, or, when they are most of the archive, the archive's
+    counts less the articles missed (with or without a union's mask): the same counts."""
+    import search.engine
+
+    view = engine._state()[2]
+    live = np.flatnonzero(view.live).tolist()
+    chosen = sorted(data.draw(st.sets(st.sampled_from(live))))
+    in_complete = data.draw(st.lists(st.booleans(), min_size=len(chosen), max_size=len(chosen)))
+    complete = np.array([d for d, c in zip(chosen, in_complete, strict=True) if c], np.int64)
+    rest_ids = [d for d, c in zip(chosen, in_complete, strict=True) if not c]
+    halves = [Matches(np.array(rest_ids[k::2], np.int64), np.ones(len(rest_ids[k::2])))
+              for k in (0, 1)]  # fmt: skip
+    rest = union(halves) if data.draw(st.booleans()) else Matches(
+        np.array(rest_ids, np.int64), np.ones(len(rest_ids)))  # fmt: skip
+    years, sources = search.engine._counts_of(view, Matches(complete, np.ones(len(complete))), rest)
+    everything = np.array(chosen, dtype=np.int64)
+    expected_years = np.bincount(view.column("year")[everything], minlength=len(years))
+    expected_sources = np.bincount(view.column("source")[everything], minlength=len(sources))
+    assert years.tolist() == expected_years[: len(years)].tolist()
+    assert sources.tolist() == expected_sources[: len(sources)].tolist()
+    assert expected_years[len(years) :].sum() == expected_sources[len(sources) :].sum() == 0

@@ -146,6 +146,9 @@ def _facet(counts: np.ndarray, limit: int | None = None) -> list[tuple[int, int]
     found = np.flatnonzero(counts)
     counts = counts[found]
     if limit is not None:
+        if len(found) > limit:  # sort only the values counted at least the limit-th most
+            head = counts >= np.partition(counts, len(counts) - limit)[len(counts) - limit]
+            found, counts = found[head], counts[head]
         order = np.lexsort((found, -counts))[:limit]
         found, counts = found[order], counts[order]
     return list(zip(found.tolist(), counts.tolist(), strict=True))

@@ -56,15 +56,22 @@ def _alternation(starts: frozenset[str]) -> str:
     return "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) or "(?!)"
 
 
+def _word_start_branch(starts: frozenset[str]) -> str:
+    """Words starting like a form, in any case; a form shorter than PREFIX only as a whole
+    word (a longer word starting with it starts like another form, or like none)."""
+    longer = frozenset(f for f in starts if len(f) >= PREFIX)
+    return rf"(?i:{_alternation(longer)})\w*|(?i:{_alternation(starts - longer)})(?!\w)"
+
+
 @lru_cache(maxsize=1024)
 def _candidates(starts: frozenset[str]) -> re.Pattern:
     """Whole words that may match, found by the regex engine instead of a Python loop over
-    every word: words starting like a form of a term (any case), words of MIN_GLUED+ letters
-    holding a form from their 5th letter on (maybe glued), and camel-case words. A superset
-    of what match_spans keeps (it checks each candidate as before)."""
+    every word: words starting like a form of a term (``_word_start_branch``), words of
+    MIN_GLUED+ letters holding a form from their 5th letter on (maybe glued), and camel-case
+    words. A superset of what match_spans keeps (it checks each candidate as before)."""
     forms = _alternation(starts)
     return re.compile(
-        rf"(?<!\w)(?:(?i:{forms})\w*"
+        rf"(?<!\w)(?:{_word_start_branch(starts)}"
         rf"|(?=\w{{{MIN_GLUED}}})\w{{4}}\w*?(?:{forms})\w*"
         r"|\w*?[a-ząćęłńóśźż][A-ZĄĆĘŁŃÓŚŹŻ]\w*)"
     )
@@ -108,8 +115,10 @@ def _words(text: str, starts: frozenset[str], glued: Glued):
     through the regular expression. ``glued`` as the words: the words that start like a
     form and every occurrence of those words (no scan for inner forms or camel case)."""
     if isinstance(glued, frozenset):
-        yield from _listed_words(text, starts, glued)
-        return
+        if glued:
+            yield from _listed_words(text, starts, glued)
+            return
+        glued = False  # an article without glued words
     lowered = text.lower()
     if len(lowered) != len(text) or not _findable(starts):
         pattern = _candidates(starts) if glued else _whole_words_pattern(starts)
@@ -117,11 +126,17 @@ def _words(text: str, starts: frozenset[str], glued: Glued):
         return
     whole: set[int] = set()  # word starts of candidates
     long_only: set[int] = set()  # word starts of candidates if the word has MIN_GLUED+ chars
+    size = len(lowered)
     for form in starts:
+        # A form shorter than PREFIX ("r", rok's abbreviation) is a candidate as a whole
+        # word only: a longer word starting with it starts like another form or like none.
+        short = len(form) < PREFIX
         at = lowered.find(form)
         while at >= 0:
             if not at or not _is_word_char(lowered[at - 1]):
-                whole.add(at)
+                after = at + len(form)
+                if not short or after == size or not _is_word_char(lowered[after]):
+                    whole.add(at)
             elif glued and text.startswith(form, at):  # a glued part: case as written
                 begin = _word_start(text, at)
                 if at - begin >= 4:
@@ -160,7 +175,7 @@ def _word_start(text: str, at: int) -> int:
 
 @lru_cache(maxsize=1024)
 def _whole_words_pattern(starts: frozenset[str]) -> re.Pattern:
-    return re.compile(rf"(?<!\w)(?i:{_alternation(starts)})\w*")
+    return re.compile(rf"(?<!\w)(?:{_word_start_branch(starts)})")
 
 
 def _regex_words(pattern: re.Pattern, text: str):

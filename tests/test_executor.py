@@ -387,3 +387,16 @@ def test_facet_counts_by_matches_or_by_the_articles_missed(engine, data):
     assert years.tolist() == expected_years[: len(years)].tolist()
     assert sources.tolist() == expected_sources[: len(sources)].tolist()
     assert expected_years[len(years) :].sum() == expected_sources[len(sources) :].sum() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=300), st.integers(1, 20))
+def test_top_facets_are_the_full_sorts_first(counts, limit):
+    """The most frequent values (ties by value), found among the values counted at least
+    the limit-th most: what sorting every value gives."""
+    from search.engine import _facet
+
+    counts = np.array(counts, dtype=np.int64)
+    everything = sorted(((-c, v) for v, c in enumerate(counts.tolist()) if c))
+    assert _facet(counts, limit) == [(v, -c) for c, v in everything[:limit]]
+    assert _facet(counts) == sorted((v, c) for v, c in enumerate(counts.tolist()) if c)

@@ -514,7 +514,9 @@ class SearchEngine:
                     date=stored.get("date") or None,
                     source=stored["source"],
                     score=round(float(score), 4),
-                    snippet=str(snippet(body, run.terms, glued)) if snippets else "",
+                    snippet=str(snippet(body, run.terms, glued, stored.get("spaced", False)))
+                    if snippets
+                    else "",
                     title_html=str(highlight(stored["title"], run.terms, glued))
                     if snippets
                     else "",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
 from markupsafe import Markup, escape
 
@@ -270,7 +271,10 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
 
     Spans are in text order and do not overlap, so the matches inside a window are a run
     of them, found by bisection: the cost grows with the matches times those in a window,
-    not with the square of the matches."""
+    not with the square of the matches. The wanted terms a window covers are the bits of
+    an integer (an or per match instead of a set union)."""
+    bit = {term: 1 << k for k, term in enumerate(wanted)}
+    masks = [sum(bit.get(t, 0) for t in sp[2]) for sp in spans]
     starts = [sp[0] for sp in spans]
     ends = [sp[1] for sp in spans]
     best = None
@@ -279,36 +283,41 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
             text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
         )
         lo, hi = bisect_left(starts, start), bisect_right(ends, end)
-        covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
-        score = (len(covered), max(0, hi - lo), -anchor)
+        covered = reduce(or_, masks[lo:hi], 0)
+        score = (covered.bit_count(), max(0, hi - lo), -anchor)
         if best is None or score > best[0]:
             best = (score, start, end, covered)
     _, start, end, covered = best
-    return start, end, covered
+    return start, end, {term for term, b in bit.items() if covered & b}
 
 
-def _scan(text: str, terms: Collection[str], glued: Glued = True) -> tuple[str, list, bool]:
+def _scan(
+    text: str, terms: Collection[str], glued: Glued = True, spaced: bool = False
+) -> tuple[str, list, bool]:
     """The part of a text a snippet is taken from, its matches, and whether text follows it.
 
     Windows of SCAN_CHARS from the start until one holds a match (at most MAX_SCAN_CHARS),
     so that the cost is bounded whatever the article's length; at most MAX_SPANS matches
-    are weighed."""
+    are weighed. The window's white space is collapsed, unless the text is ``spaced``
+    already (``search.textfiles.spaced``)."""
     end = min(len(text), SCAN_CHARS)
     while True:
         if end < len(text):  # end the window between words, not inside one
             space = text.rfind(" ", end - 200, end)
             end = space if space > 0 else end
-        part = " ".join(text[:end].split())
+        part = text[:end] if spaced else " ".join(text[:end].split())
         spans = match_spans(part, terms, glued=glued)
         if spans or end >= min(len(text), MAX_SCAN_CHARS):
             return part, spans[:MAX_SPANS], end < len(text)
         end = min(len(text), end + SCAN_CHARS)
 
 
-def snippet(text: str, terms: Collection[str], glued: Glued = True) -> Markup:
+def snippet(
+    text: str, terms: Collection[str], glued: Glued = True, spaced: bool = False
+) -> Markup:
     """Return up to two passages of text around the query's terms, marked and escaped
-    (``glued``: see match_spans)."""
-    text, spans, cut = _scan(text, terms, glued)
+    (``glued``: see match_spans; ``spaced``: the text's white space is collapsed already)."""
+    text, spans, cut = _scan(text, terms, glued, spaced)
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
         more = end < len(text) or cut

@@ -9,7 +9,9 @@ per field the UTF-8 bytes of every document end to end and where each ends, ``gl
 a segment without the file is read through Whoosh.
 
 Arrays (``search.arrayfile``): ``<field>.end`` (u64 per document: where its bytes end) and
-``<field>.bytes`` (u8) for each text field.
+``<field>.bytes`` (u8) for each text field. The body is kept with its white space collapsed
+to single spaces, what snippets read (files that hold ``body.spaced``, an empty array; in
+older files it is as written).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ SUFFIX = ".texts"
 GLUED_UNKNOWN = "\x00"
 MAGIC = b"MOPSTXT2"
 TEXT_FIELDS = ("id", "source", "date", "title", "body", "glued")
+SPACED = "body.spaced"  # present: the body's white space is collapsed (``spaced``)
+
+
+def spaced(text: str) -> str:
+    """Runs of white space as one space, none at either end (what a snippet is cut from)."""
+    return " ".join(text.split())
 
 
 def file_name(segment_id: str) -> str:
@@ -46,10 +54,12 @@ class TextRecorder:
         out: dict[str, np.ndarray] = {}
         for field in TEXT_FIELDS:
             values = self.values[field]
-            encoded = [_text(values.get(n)).encode("utf-8") for n in range(self.count)]
+            texts = (_text(values.get(n)) for n in range(self.count))
+            encoded = [(spaced(t) if field == "body" else t).encode("utf-8") for t in texts]
             lengths = np.fromiter(map(len, encoded), np.uint64, self.count)
             out[f"{field}.end"] = np.cumsum(lengths, dtype=np.uint64)
             out[f"{field}.bytes"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        out[SPACED] = np.zeros(0, dtype=np.uint8)
         return out
 
 
@@ -96,6 +106,7 @@ class SegmentTexts(ArrayFile):
         a = self.arrays
         self._columns = [(f, a[f"{f}.end"], a[f"{f}.bytes"]) for f in TEXT_FIELDS]
         self.count = len(self._columns[0][1])
+        self.spaced = SPACED in a
         if any(len(end) != self.count for _, end, _ in self._columns):
             raise ValueError(f"{path.name}: fields of different lengths")
 
@@ -106,6 +117,7 @@ class SegmentTexts(ArrayFile):
             out[field] = data[start : int(end[local])].tobytes().decode("utf-8")
         if out["glued"] == GLUED_UNKNOWN:
             out["glued"] = True
+        out["spaced"] = self.spaced
         return out
 
 

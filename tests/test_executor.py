@@ -82,8 +82,11 @@ def test_same_after_an_update_leaves_deleted_documents(tmp_path):
 
 
 def same_texts_as_whoosh(index_path) -> None:
-    """Every live article's shown fields from the texts files equal its stored fields."""
-    from search.textfiles import TEXT_FIELDS
+    """Every live article's shown fields from the texts files equal its stored fields, the
+    body's white space collapsed (what snippets read), and snippets are the same from
+    either."""
+    from search.snippets import snippet
+    from search.textfiles import TEXT_FIELDS, spaced
 
     ix = whoosh_index.open_dir(str(index_path.resolve()))
     view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
@@ -95,7 +98,10 @@ def same_texts_as_whoosh(index_path) -> None:
             continue
         stored = searcher.stored_fields(docnum)
         shown = view.shown_fields(docnum, searcher)
-        assert shown == {f: stored.get(f) or "" for f in TEXT_FIELDS}
+        expected = {f: stored.get(f) or "" for f in TEXT_FIELDS}
+        assert shown == {**expected, "body": spaced(expected["body"]), "spaced": True}
+        for terms in (["pomoc"], ["wizyta", "student"], ["kraków", "rok"]):
+            assert snippet(shown["body"], terms, True, spaced=True) == snippet(stored["body"], terms)
         checked += 1
     assert checked == searcher.doc_count() > 0
 

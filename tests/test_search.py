@@ -211,3 +211,25 @@ def test_candidate_scan_finds_what_the_regular_expressions_find(text, starts, gl
     pattern = _candidates(starts) if glued else _whole_words_pattern(starts)
     expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
     assert list(_words(text, starts, glued)) == expected
+
+
+_WORDS = ["pomocy", "Pomoc", "rok", "r.", "roku", "w", "Krakowie", "PomocySpołecznej",
+          "bezdomność", "<b>", "&", "İ", "2009"]  # fmt: skip
+_SPACES = [" ", "  ", "\n", "\t", "\xa0", "\u2003", " \n "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_SPACES)), max_size=120),
+    st.sampled_from(_SPACES + [""]),
+    st.frozensets(st.sampled_from(["pomoc", "rok", "kraków", "bezdomność", "2009"]), min_size=1),
+    st.sampled_from([True, False, frozenset(), frozenset({"PomocySpołecznej"})]),
+)
+def test_snippets_of_the_spaced_body_are_the_snippets_of_the_body(words, lead, terms, glued):
+    """The texts files keep bodies with their white space collapsed; a snippet cut from one
+    is the snippet of the body as written."""
+    from search.snippets import snippet
+    from search.textfiles import spaced
+
+    text = lead + "".join(w + s for w, s in words)
+    assert snippet(spaced(text), terms, glued, spaced=True) == snippet(text, terms, glued)

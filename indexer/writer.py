@@ -131,7 +131,7 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, pool: TermPo
                     block._minlength, block._maxlength = min(found), max(found)
         fieldwriter.finish_term()
         if fieldname in recorder.fields:
-            recorder.record(fieldname, text, ids, weights)
+            recorder.record(fieldname, text, ids, weights, [p[4] for p in postings])
     if last_field is not None:
         fieldwriter.finish_field()
 

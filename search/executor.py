@@ -266,6 +266,40 @@ class Executor:
         found = intersection(steps)
         if not len(found) or len(steps) < 2:
             return found
+        keep = self._phrase_in_arrays(q, found.ids)
+        if keep is None:
+            keep = self._phrase_in_whoosh(q, found.ids)
+        found = found.where(keep)
+        return Matches(found.ids, found.scores * q.boost) if q.boost != 1 else found
+
+    def _phrase_in_arrays(self, q: Q.Sequence, docs: np.ndarray) -> np.ndarray | None:
+        """Which of the documents hold the phrase, by array arithmetic over positions keyed
+        ``docnum << 32 | position``: the first step's keys that every k-th step holds at
+        key + k. None when some segment has no positions in its arrays."""
+        held: dict[tuple, np.ndarray] = {}  # phrases repeat words: each step's keys once
+        starts = None
+        for k, step in enumerate(q.subqueries):
+            self.deadline.check()
+            key = tuple(sorted((t.fieldname, t.text) for t in _terms(step)))
+            if key not in held:
+                parts = [self.view.position_keys(f, text, docs) for f, text in key]
+                if any(part is None for part in parts):
+                    return None
+                held[key] = np.unique(np.concatenate(parts))
+            keys = held[key]
+            if starts is None:
+                starts = keys
+                continue
+            at = keys[(keys & 0xFFFFFFFF) >= k] - k  # where the phrase would start
+            starts = starts[contains(at, starts)]
+            if not len(starts):
+                break
+        return contains(np.unique(starts >> 32), docs)
+
+    def _phrase_in_whoosh(self, q: Q.Sequence, docs: np.ndarray) -> np.ndarray:
+        """Which of the documents hold the phrase, from the positions Whoosh decodes for
+        each of them (segments whose arrays have no positions)."""
+        found = Matches(docs, np.zeros(len(docs)))
         per_step = []
         cache: dict[str, dict[int, frozenset[int]]] = {}
         merged_steps: dict[tuple[str, ...], dict] = {}  # phrases repeat words: merge once
@@ -291,8 +325,7 @@ class Executor:
                 all(p + k in step.get(doc, ()) for k, step in enumerate(per_step[1:], 1))
                 for p in first
             )
-        found = found.where(keep)
-        return Matches(found.ids, found.scores * q.boost) if q.boost != 1 else found
+        return keep
 
     def _whoosh(self, q) -> Matches:
         """Anything else (phrases) through Whoosh's own matcher, segment by segment."""

@@ -10,9 +10,12 @@ own types), and a hash table to find a term's slice. A search maps the file once
 term's postings is a binary search and two slices: no decoding, and the pages are shared by
 every process that maps the file.
 
-The Whoosh segment stays the source of truth (stored fields, positions for phrases, the
-lexicon); a segment without its arrays file (built by an older version, or by another
-writer) is read through Whoosh as before. The file is named with its segment's id, so
+The file also holds each posting's word positions, so that a phrase is checked with array
+arithmetic instead of decoding Whoosh's pickled positions document by document.
+
+The Whoosh segment stays the source of truth (stored fields, the lexicon); a segment without
+its arrays file (built by an older version, or by another writer) is read through Whoosh as
+before, and so are phrases over a segment whose file has no positions. The file is named with its segment's id, so
 Whoosh removes it together with its segment, hard-links it with it into updated builds,
 and checksums cover it like the segment.
 
@@ -20,14 +23,17 @@ Arrays (``search.arrayfile``), per field: ``hashes`` (u64, sorted: 8 bytes of BL
 the term's bytes), ``entry`` (u32: the term, in Whoosh's order, of each hash), ``start``
 (u64, per term in Whoosh's order and one past the last: where its postings begin),
 ``key_end`` / ``keys`` (the terms' bytes, to check a hash's term exactly), ``ids`` and
-``weights``.
+``weights``; ``pos`` (u32: every posting's positions, in posting order) and ``pos_end``
+(u32 or u64 per posting: where its positions end).
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +43,13 @@ from search.arrayfile import ArrayFile, open_file
 
 SUFFIX = ".postings"
 MAGIC = b"MOPSPST1"
+_COUNT_BYTES = 4  # Whoosh's Positions value: a u32 count, then the pickled position deltas
+DECODED_VALUES = 100_000  # posting values kept decoded while a segment is recorded
+
+
+def position_deltas(value: bytes) -> list[int]:
+    """The position deltas in a posting's value, as Whoosh's Positions format encodes them."""
+    return pickle.loads(value[_COUNT_BYTES:])
 
 
 def term_hash(text: bytes) -> int:
@@ -59,6 +72,18 @@ class PostingRecorder:
         self.starts: dict[str, array] = {}
         self.ids: dict[str, array] = {}
         self.weights: dict[str, array] = {}
+        self.deltas: dict[str, array] = {}  # position deltas, every posting's in turn
+        self.counts: dict[str, array] = {}  # positions per posting
+        # Values decoded so far: most postings hold one position, so few values recur often
+        self._decoded: dict[bytes, tuple[int, ...]] = {}
+
+    def _deltas(self, value: bytes) -> tuple[int, ...]:
+        found = self._decoded.get(value)
+        if found is None:
+            if len(self._decoded) >= DECODED_VALUES:
+                self._decoded.clear()
+            found = self._decoded[value] = tuple(position_deltas(value))
+        return found
 
     def tee(self, postings: Iterable[tuple]) -> Iterator[tuple]:
         fields = self.fields
@@ -74,6 +99,8 @@ class PostingRecorder:
                 starts = self.starts.setdefault(field, array("Q"))
                 ids = self.ids.setdefault(field, array("I"))
                 weights = self.weights.setdefault(field, array("f"))
+                deltas = self.deltas.setdefault(field, array("I"))
+                counts = self.counts.setdefault(field, array("I"))
                 last_field, last_text = field, None
             if item[1] != last_text:
                 last_text = item[1]
@@ -81,8 +108,12 @@ class PostingRecorder:
                 starts.append(len(ids))
             ids.append(item[2])
             weights.append(item[3])
+            found = self._deltas(item[4])
+            deltas.extend(found)
+            counts.append(len(found))
 
-    def record(self, field: str, text: bytes, ids: list[int], weights: list[float]) -> None:
+    def record(self, field: str, text: bytes, ids: list[int], weights: list[float],
+               values: list[bytes]) -> None:  # fmt: skip
         """One term's postings at once (terms in Whoosh's order, as ``tee`` sees them)."""
         starts = self.starts.setdefault(field, array("Q"))
         all_ids = self.ids.setdefault(field, array("I"))
@@ -90,6 +121,9 @@ class PostingRecorder:
         starts.append(len(all_ids))
         all_ids.extend(ids)
         self.weights.setdefault(field, array("f")).extend(weights)
+        found = list(map(self._deltas, values))
+        self.deltas.setdefault(field, array("I")).extend(chain.from_iterable(found))
+        self.counts.setdefault(field, array("I")).extend(map(len, found))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The file's arrays, by ``<field>.<name>``."""
@@ -106,7 +140,23 @@ class PostingRecorder:
             out[f"{field}.keys"] = np.frombuffer(b"".join(terms), dtype=np.uint8)
             out[f"{field}.ids"] = np.frombuffer(self.ids[field], dtype=np.uint32)
             out[f"{field}.weights"] = np.frombuffer(self.weights[field], dtype=np.float32)
+            out[f"{field}.pos"], out[f"{field}.pos_end"] = _positions(
+                self.deltas[field], self.counts[field]
+            )
         return out
+
+
+def _positions(deltas: array, counts: array) -> tuple[np.ndarray, np.ndarray]:
+    """Every posting's positions from its deltas (a running sum restarting at each posting),
+    and where each posting's positions end."""
+    steps = np.frombuffer(deltas, dtype=np.uint32).astype(np.int64)
+    per_posting = np.frombuffer(counts, dtype=np.uint32).astype(np.int64)
+    ends = np.cumsum(per_posting)
+    running = np.cumsum(steps)
+    before = np.concatenate([[0], running])[ends - per_posting]  # the sum up to each start
+    positions = (running - np.repeat(before, per_posting)).astype(np.uint32)
+    dtype = np.uint32 if not len(ends) or ends[-1] < 2**32 else np.uint64
+    return positions, ends.astype(dtype)
 
 
 class PostingArrays(ArrayFile):
@@ -119,6 +169,40 @@ class PostingArrays(ArrayFile):
     def lookup(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's (local docnums, weights) in this segment; None if the segment does
         not hold it. Read-only views of the map."""
+        found = self._range(field, term)
+        if found is None:
+            return None
+        first, last = found
+        a = self.arrays
+        return a[f"{field}.ids"][first:last], a[f"{field}.weights"][first:last]
+
+    def has_positions(self, field: str) -> bool:
+        return f"{field}.pos" in self.arrays
+
+    def positions(self, field: str, term: str, docs: np.ndarray):
+        """For the local docnums ``docs`` (sorted) that hold the term: those docnums, each
+        repeated once per position, and the positions. None if the segment does not hold
+        the term."""
+        found = self._range(field, term)
+        if found is None:
+            return None
+        first, last = found
+        a = self.arrays
+        ids = a[f"{field}.ids"][first:last]
+        at = np.searchsorted(ids, docs)
+        np.minimum(at, len(ids) - 1, out=at)
+        held = ids[at] == docs
+        posting = at[held] + first
+        ends = a[f"{field}.pos_end"]
+        end = ends[posting].astype(np.int64)
+        start = np.where(posting > 0, ends[np.maximum(posting - 1, 0)], 0).astype(np.int64)
+        counts = end - start
+        # the positions' indexes, posting after posting: each start counted up to its end
+        index = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return np.repeat(docs[held], counts), a[f"{field}.pos"][index]
+
+    def _range(self, field: str, term: str) -> tuple[int, int] | None:
+        """Where the term's postings begin and end in the field's arrays."""
         if field not in self.fields:
             return None
         a = self.arrays
@@ -132,10 +216,10 @@ class PostingArrays(ArrayFile):
             begin = int(key_end[entry - 1]) if entry else 0
             if keys[begin : int(key_end[entry])].tobytes() == key:
                 start = a[f"{field}.start"]
-                first, last = int(start[entry]), int(start[entry + 1])
-                return a[f"{field}.ids"][first:last], a[f"{field}.weights"][first:last]
+                return int(start[entry]), int(start[entry + 1])
             at += 1
         return None
+
 
 def open_arrays(folder: Path, segment_id: str) -> PostingArrays | None:
     """The segment's arrays, or None when it has none (or they cannot be read)."""

@@ -301,6 +301,23 @@ class IndexView:
                         found[doc + offset] = frozenset(matcher.value_as("positions"))
         return found
 
+    def position_keys(self, field: str, term: str, docs: np.ndarray) -> np.ndarray | None:
+        """``docnum << 32 | position`` of each position of the term in the given documents
+        (sorted docnums), read from the posting arrays; None when a segment holding some of
+        the documents has no positions there (then ``positions`` reads Whoosh's)."""
+        keys = []
+        for (leaf, offset, _), arrays in zip(self.leaves, self.arrays, strict=True):
+            lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
+            if lo == hi:
+                continue
+            if arrays is None or not arrays.has_positions(field):
+                return None
+            found = arrays.positions(field, term, docs[lo:hi] - offset)
+            if found is not None:
+                local, where = found
+                keys.append(((local + offset) << 32) | where.astype(np.int64))
+        return np.concatenate(keys) if keys else EMPTY_IDS
+
     def shown_fields(self, docnum: int, searcher) -> dict:
         """What a results page shows of an article (id, source, date, title, body, glued):
         from its segment's texts file, else from Whoosh's stored fields."""

@@ -130,6 +130,15 @@ def same_postings_as_whoosh(index_path) -> None:
                 assert found is not None, (field, term)
                 assert found[0].tolist() == ids.tolist(), (field, term)
                 assert found[1].tolist() == weights.tolist(), (field, term)
+                # every posting's positions, as Whoosh decodes them
+                expected = []
+                matcher = leaf._terms.matcher(field, term, leaf.schema[field].format)
+                while matcher.is_active():
+                    expected += [(matcher.id(), p) for p in matcher.value_as("positions")]
+                    matcher.next()
+                held = ids.astype(np.int64)
+                docs, where = arrays.positions(field, term.decode("utf-8"), held)
+                assert list(zip(docs.tolist(), where.tolist(), strict=True)) == expected
                 checked += 1
         for absent in ("", "zzzz", "bezdomnośćx", "ż" * 40):
             assert arrays.lookup("body", absent) is None
@@ -139,6 +148,24 @@ def same_postings_as_whoosh(index_path) -> None:
 
 def test_posting_arrays_hold_exactly_whoosh_postings(index_dir):
     same_postings_as_whoosh(index_dir)
+
+
+def test_phrases_over_arrays_without_positions_read_whoosh_positions(tmp_path):
+    """Arrays files from before they held positions: phrases read Whoosh's, the same
+    matches and scores; with positions, the array arithmetic gives them too."""
+    from search import arrayfile, postfiles
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    phrases = [q for q in QUERIES if '"' in q] + ['"pomocy społecznej w Krakowie"', '"w w"']
+    compare(index, phrases)
+    for path in sorted(index.resolve().glob("*" + postfiles.SUFFIX)):
+        kept = {name: values for name, values in postfiles.PostingArrays(path).arrays.items()
+                if not name.endswith((".pos", ".pos_end"))}  # fmt: skip
+        arrayfile.write(path, postfiles.MAGIC, {k: np.array(v) for k, v in kept.items()})
+        assert not postfiles.PostingArrays(path).has_positions("body")
+    compare(index, phrases)
 
 
 def test_segments_without_posting_arrays_are_read_through_whoosh(tmp_path):

@@ -15,9 +15,9 @@ arithmetic instead of decoding Whoosh's pickled positions document by document.
 
 The Whoosh segment stays the source of truth (stored fields, the lexicon); a segment without
 its arrays file (built by an older version, or by another writer) is read through Whoosh as
-before, and so are phrases over a segment whose file has no positions. The file is named with its segment's id, so
-Whoosh removes it together with its segment, hard-links it with it into updated builds,
-and checksums cover it like the segment.
+before, and so are phrases over a segment whose file has no positions. The file is named
+with its segment's id, so Whoosh removes it together with its segment, hard-links it with
+it into updated builds, and checksums cover it like the segment.
 
 Arrays (``search.arrayfile``), per field: ``hashes`` (u64, sorted: 8 bytes of BLAKE2b of
 the term's bytes), ``entry`` (u32: the term, in Whoosh's order, of each hash), ``start``

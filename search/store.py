@@ -163,9 +163,12 @@ def _sha1(path: Path) -> str:
 
 # Whoosh's segment files and their posting arrays: uniquely named, never rewritten.
 SEGMENT_SUFFIXES = (".seg", postfiles.SUFFIX, textfiles.SUFFIX)
-# A file last written this close to the moment it was hashed gets no stamp: a filesystem with
-# coarse timestamps could give a later write within the same tick the same mtime.
+# A file last written this close to the moment it was hashed gets no stamp: a later write
+# within the same tick of the filesystem's clock could leave the same mtime. Timestamps
+# finer than a millisecond come from a clock ticking every few milliseconds at most
+# (ext4, xfs, btrfs, tmpfs); whole milliseconds or seconds may be a coarse filesystem's.
 SETTLED_NS = 2_000_000_000
+FINE_SETTLED_NS = 50_000_000
 
 
 def _stamp(stat: os.stat_result) -> list[int]:
@@ -182,8 +185,8 @@ def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
     with the same size, so they are always read.
 
     The stamp (``_stamp``) lets ``verify`` trust a file that nothing has written since it was
-    hashed; a file written in the last ``SETTLED_NS`` gets none and is hashed whenever the
-    build is verified."""
+    hashed; a file written just before (``FINE_SETTLED_NS``, ``SETTLED_NS`` on a filesystem
+    with coarse timestamps) gets none and is hashed whenever the build is verified."""
     known = known or {}
     out = {}
     for path in sorted(build.iterdir()):
@@ -199,7 +202,8 @@ def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
             settled = old.get("stamp") == _stamp(stat)
         else:
             entry = {"size": stat.st_size, "sha1": _sha1(path)}
-            settled = stat.st_mtime_ns < hashed_at - SETTLED_NS
+            fine = stat.st_mtime_ns % 1_000_000 != 0
+            settled = stat.st_mtime_ns < hashed_at - (FINE_SETTLED_NS if fine else SETTLED_NS)
         if settled:
             entry["stamp"] = _stamp(stat)
         out[path.name] = entry

@@ -258,7 +258,8 @@ def written_in_place(build: Path) -> Path:
     ],
 )
 def test_stamps_skip_only_files_nothing_wrote(tmp_path, monkeypatch, damage, found_by_server):
-    monkeypatch.setattr(store, "SETTLED_NS", 0)  # the test's files are seconds old
+    monkeypatch.setattr(store, "SETTLED_NS", 0)  # the test's files are milliseconds old
+    monkeypatch.setattr(store, "FINE_SETTLED_NS", 0)
     corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
     rebuild(corpus, index)
     build = damage(index.resolve())
@@ -278,13 +279,16 @@ def test_stamps_skip_only_files_nothing_wrote(tmp_path, monkeypatch, damage, fou
 
 def test_fresh_files_get_no_stamp_and_an_update_keeps_only_true_stamps(tmp_path, monkeypatch):
     corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
-    rebuild(corpus, index)  # every file written within SETTLED_NS: no stamps, always hashed
+    monkeypatch.setattr(store, "FINE_SETTLED_NS", 10**12)
+    monkeypatch.setattr(store, "SETTLED_NS", 10**12)
+    rebuild(corpus, index)  # every file written just before: no stamps, always hashed
     build = index.resolve()
     assert not any("stamp" in e for e in store.read_manifest(build)["checksums"].values())
     result = CliRunner().invoke(indexer_main, ["verify", "--index", str(index)])
     assert result.exit_code == 0 and "all whole" in result.output
 
     monkeypatch.setattr(store, "SETTLED_NS", 0)
+    monkeypatch.setattr(store, "FINE_SETTLED_NS", 0)
     rebuild(corpus, index)
     build = index.resolve()
     seg = segment_file(build)

@@ -82,3 +82,20 @@ def test_per_term_pool_matches_whoosh_on_any_documents(tmp_path_factory, docs):
     whoosh = build(folder / "whoosh", docs, per_term=False)
     ours = build(folder / "ours", docs, per_term=True)
     assert segment_contents(ours) == segment_contents(whoosh)
+
+
+def test_per_term_pool_streams_postings_in_whoosh_order(tmp_path):
+    """Whoosh's pool interface (``iter_postings``): every posting, sorted by field, term and
+    docnum, as Whoosh's own pool streams them."""
+    documents = seed_documents(copies=3)
+    streamed = []
+    for per_term in (False, True):
+        folder = tmp_path / str(per_term)
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+        writer = segment_writer(ix, per_term=per_term)
+        for fields in documents:
+            writer.add_document(**fields)
+        streamed.append(list(writer.pool.iter_postings()))
+        writer.cancel()
+    assert streamed[1] == streamed[0] and len(streamed[0]) > 1000

@@ -166,12 +166,10 @@ def _counts_of(view: IndexView, complete: Matches, rest: Matches):
     if 2 * (len(complete) + len(rest)) <= len(view.live):
         everything = np.concatenate([complete.ids, rest.ids])
         return _count(years, everything), _count(sources, everything)
-    live = view.live
-    if rest.mask is not None and len(rest.mask) <= len(live):
-        missed = live.copy()
+    missed = view.live.copy()
+    if rest.mask is not None and len(rest.mask) <= len(missed):
         missed[: len(rest.mask)] &= ~rest.mask
     else:
-        missed = live.copy()
         missed[rest.ids] = False
     missed[complete.ids] = False
     missed = np.flatnonzero(missed)

@@ -299,7 +299,6 @@ class Executor:
     def _phrase_in_whoosh(self, q: Q.Sequence, docs: np.ndarray) -> np.ndarray:
         """Which of the documents hold the phrase, from the positions Whoosh decodes for
         each of them (segments whose arrays have no positions)."""
-        found = Matches(docs, np.zeros(len(docs)))
         per_step = []
         cache: dict[str, dict[int, frozenset[int]]] = {}
         merged_steps: dict[tuple[str, ...], dict] = {}  # phrases repeat words: merge once
@@ -310,14 +309,14 @@ class Executor:
                 for term in _terms(step):
                     if term.text not in cache:
                         cache[term.text] = self.view.positions(
-                            term.fieldname, term.text, found.ids, self.deadline.check
+                            term.fieldname, term.text, docs, self.deadline.check
                         )
                     for doc, where in cache[term.text].items():
                         merged.setdefault(doc, set()).update(where)
                 merged_steps[key] = merged
             per_step.append(merged_steps[key])
-        keep = np.zeros(len(found), dtype=bool)
-        for i, doc in enumerate(found.ids.tolist()):
+        keep = np.zeros(len(docs), dtype=bool)
+        for i, doc in enumerate(docs.tolist()):
             if i % 256 == 0:
                 self.deadline.check()
             first = per_step[0].get(doc, ())

@@ -86,31 +86,25 @@ class PostingRecorder:
         return found
 
     def tee(self, postings: Iterable[tuple]) -> Iterator[tuple]:
+        """Pass every posting on, recording the fields' postings term by term."""
         fields = self.fields
-        last_field, last_text = None, None
-        terms = starts = ids = weights = None
+        term, held = None, []
         for item in postings:
             yield item
-            field = item[0]
-            if field not in fields:
+            if item[0] not in fields:
                 continue
-            if field != last_field:
-                terms = self.terms.setdefault(field, [])
-                starts = self.starts.setdefault(field, array("Q"))
-                ids = self.ids.setdefault(field, array("I"))
-                weights = self.weights.setdefault(field, array("f"))
-                deltas = self.deltas.setdefault(field, array("I"))
-                counts = self.counts.setdefault(field, array("I"))
-                last_field, last_text = field, None
-            if item[1] != last_text:
-                last_text = item[1]
-                terms.append(last_text)
-                starts.append(len(ids))
-            ids.append(item[2])
-            weights.append(item[3])
-            found = self._deltas(item[4])
-            deltas.extend(found)
-            counts.append(len(found))
+            if item[:2] != term:
+                if held:
+                    self._record_items(held)
+                term, held = item[:2], []
+            held.append(item)
+        if held:
+            self._record_items(held)
+
+    def _record_items(self, items: list[tuple]) -> None:
+        """One term's postings as Whoosh's items (fieldname, term, docnum, weight, value)."""
+        self.record(items[0][0], items[0][1], [i[2] for i in items], [i[3] for i in items],
+                    [i[4] for i in items])  # fmt: skip
 
     def record(self, field: str, text: bytes, ids: list[int], weights: list[float],
                values: list[bytes]) -> None:  # fmt: skip

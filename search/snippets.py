@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
-from functools import lru_cache, reduce
-from operator import or_
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 from search.analysis import CAMEL_BOUNDARY, WORD_RE, repair_display, surface_terms
 from search.morphology import PREFIX, prefixes
+from search.textfiles import spaced
 
 SNIPPET_CHARS = 260
 CONTEXT_BEFORE = 70
@@ -271,10 +271,7 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
 
     Spans are in text order and do not overlap, so the matches inside a window are a run
     of them, found by bisection: the cost grows with the matches times those in a window,
-    not with the square of the matches. The wanted terms a window covers are the bits of
-    an integer (an or per match instead of a set union)."""
-    bit = {term: 1 << k for k, term in enumerate(wanted)}
-    masks = [sum(bit.get(t, 0) for t in sp[2]) for sp in spans]
+    not with the square of the matches."""
     starts = [sp[0] for sp in spans]
     ends = [sp[1] for sp in spans]
     best = None
@@ -283,29 +280,29 @@ def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, se
             text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
         )
         lo, hi = bisect_left(starts, start), bisect_right(ends, end)
-        covered = reduce(or_, masks[lo:hi], 0)
-        score = (covered.bit_count(), max(0, hi - lo), -anchor)
+        covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
+        score = (len(covered), max(0, hi - lo), -anchor)
         if best is None or score > best[0]:
             best = (score, start, end, covered)
     _, start, end, covered = best
-    return start, end, {term for term, b in bit.items() if covered & b}
+    return start, end, covered
 
 
 def _scan(
-    text: str, terms: Collection[str], glued: Glued = True, spaced: bool = False
+    text: str, terms: Collection[str], glued: Glued = True, is_spaced: bool = False
 ) -> tuple[str, list, bool]:
     """The part of a text a snippet is taken from, its matches, and whether text follows it.
 
     Windows of SCAN_CHARS from the start until one holds a match (at most MAX_SCAN_CHARS),
     so that the cost is bounded whatever the article's length; at most MAX_SPANS matches
-    are weighed. The window's white space is collapsed, unless the text is ``spaced``
-    already (``search.textfiles.spaced``)."""
+    are weighed. The window's white space is collapsed (``search.textfiles.spaced``), unless
+    the text ``is_spaced`` already."""
     end = min(len(text), SCAN_CHARS)
     while True:
         if end < len(text):  # end the window between words, not inside one
             space = text.rfind(" ", end - 200, end)
             end = space if space > 0 else end
-        part = text[:end] if spaced else " ".join(text[:end].split())
+        part = text[:end] if is_spaced else spaced(text[:end])
         spans = match_spans(part, terms, glued=glued)
         if spans or end >= min(len(text), MAX_SCAN_CHARS):
             return part, spans[:MAX_SPANS], end < len(text)
@@ -317,7 +314,7 @@ def snippet(
 ) -> Markup:
     """Return up to two passages of text around the query's terms, marked and escaped
     (``glued``: see match_spans; ``spaced``: the text's white space is collapsed already)."""
-    text, spans, cut = _scan(text, terms, glued, spaced)
+    text, spans, cut = _scan(text, terms, glued, is_spaced=spaced)
     if not spans:
         start, end = _word_bounds(text, 0, SNIPPET_CHARS)
         more = end < len(text) or cut

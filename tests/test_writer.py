@@ -11,20 +11,32 @@ from whoosh import index as whoosh_index
 
 from indexer.build import article_fields
 from indexer.corpus import read_corpus
+from indexer import writer
 from indexer.writer import segment_writer
 from search.schema import build_schema
 from search.store import INDEX_NAME
 from tests.conftest import SEEDS
 
 
-def build(folder: Path, documents: list[dict], per_term: bool):
+def build_index(folder: Path, documents: list[dict], per_term: bool):
     folder.mkdir(parents=True)
     ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
     writer = segment_writer(ix, per_term=per_term)
     for fields in documents:
         writer.add_document(**fields)
     writer.commit(merge=False)
-    return ix.reader()
+    return ix
+
+
+def build(folder: Path, documents: list[dict], per_term: bool):
+    return build_index(folder, documents, per_term).reader()
+
+
+def segment_file(ix, extension: str) -> bytes:
+    """One file of the index's only segment, read from its compound file."""
+    (segment,) = ix._segments()
+    files = segment.open_compound_file(ix.storage)
+    return files.open_file(segment.make_filename(extension)).read()
 
 
 def segment_contents(reader) -> list:
@@ -60,6 +72,18 @@ def test_per_term_pool_writes_the_segment_whoosh_writes(tmp_path):
     ours = build(tmp_path / "ours", documents, per_term=True)
     assert max(ours.doc_frequency(f, t) for f, t in ours.all_terms() if f == "body") > 128
     assert segment_contents(ours) == segment_contents(whoosh)
+
+
+def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, monkeypatch):
+    """With Whoosh's pickle protocol for the blocks' data, the postings and terms files are
+    byte for byte those of Whoosh's own writer (the test above shows that the faster
+    protocol reads back the same)."""
+    documents = seed_documents(copies=15)
+    whoosh = build_index(tmp_path / "whoosh", documents, per_term=False)
+    monkeypatch.setattr(writer, "DATA_PROTOCOL", 2)
+    ours = build_index(tmp_path / "ours", documents, per_term=True)
+    for extension in (".pst", ".trm"):
+        assert segment_file(ours, extension) == segment_file(whoosh, extension)
 
 
 WORDS = ["pomoc", "pomocy", "bezdomność", "Kraków", "rodzinie", "świadczenia", "w", "i",

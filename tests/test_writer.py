@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
+from indexer import writer
 from indexer.build import article_fields
 from indexer.corpus import read_corpus
-from indexer import writer
 from indexer.writer import segment_writer
 from search.schema import build_schema
 from search.store import INDEX_NAME

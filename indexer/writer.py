@@ -22,11 +22,14 @@ from operator import sub
 from pathlib import Path
 from pickle import dumps
 
-from whoosh.system import pack_int, pack_long, pack_ushort
+import numpy as np
+from whoosh.fields import UnknownFieldError
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search import postfiles, textfiles
+from search.analysis import PolishPositions, TermCodes
 from search.query import FIELDS
 
 
@@ -61,13 +64,15 @@ class TermPool:
     """Postings pooled per term, each term's in the order they arrive, which is docnum order:
     Whoosh numbers documents as they are added or merged, one after the other. At flush only
     the terms are sorted (Whoosh's pool sorts every posting, then streams them one by one).
+    A term's postings are three lists: docnums, weights and values (Whoosh's bytes).
 
     It never spills to disk: the writer's caller commits a segment before ``currentsize``
-    reaches ``limit``."""
+    reaches ``limit``. Postings kept elsewhere until the flush (``FieldCodes``) are counted
+    with ``count``."""
 
     def __init__(self, limitmb: int):
         self.limit = limitmb * 1024 * 1024
-        self.fields: dict[str, dict[bytes, list[tuple]]] = {}
+        self.fields: dict[str, dict[bytes, tuple[list, list, list]]] = {}
         self._terms = 0
         self._postings = 0
 
@@ -75,34 +80,126 @@ class TermPool:
     def currentsize(self) -> int:
         return self._terms * TERM_BYTES + self._postings * POSTING_BYTES
 
+    def count(self, postings: int) -> None:
+        self._postings += postings
+
     def add(self, item: tuple) -> None:
-        """Whoosh's pool interface: item = (fieldname, term bytes, docnum, weight, value),
-        kept as it is (the cheapest add: one append)."""
+        """Whoosh's pool interface: item = (fieldname, term bytes, docnum, weight, value)."""
+        fieldname, text, docnum, weight, value = item
         self._postings += 1
-        terms = self.fields.get(item[0])
+        terms = self.fields.get(fieldname)
         if terms is None:
-            terms = self.fields[item[0]] = {}
-        postings = terms.get(item[1])
+            terms = self.fields[fieldname] = {}
+        postings = terms.get(text)
         if postings is None:
-            terms[item[1]] = [item]
+            terms[text] = ([docnum], [weight], [value])
             self._terms += 1
         else:
-            postings.append(item)
+            postings[0].append(docnum)
+            postings[1].append(weight)
+            postings[2].append(value)
 
-    def sorted_terms(self):
-        """(fieldname, term bytes, postings) in Whoosh's order: by field, then term."""
-        for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
-            for text in sorted(terms):
-                yield fieldname, text, terms[text]
-
-    def iter_postings(self):
-        """Whoosh's interface: every posting, sorted by field, term and docnum."""
-        for _, _, postings in self.sorted_terms():
-            yield from postings
+    def sorted_terms(self, fieldname: str):
+        """(term bytes, (docnums, weights, values)) of a field, sorted by term."""
+        terms = self.fields.get(fieldname, {})
+        for text in sorted(terms):
+            yield text, terms[text]
 
     def cleanup(self) -> None:
         self.fields = {}
+
+
+# Whoosh's Positions value of a single position, for the single positions most postings
+# hold (encoded once each)
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def encode_deltas(deltas: list[int]) -> bytes:
+    """``whoosh.formats.Positions.encode`` given the deltas: the count, then the pickled
+    deltas."""
+    if len(deltas) == 1:
+        found = _ONE_POSITION.get(deltas[0])
+        if found is None:
+            found = _ONE_POSITION[deltas[0]] = pack_uint(1) + dumps(deltas, 2)
+        return found
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+class FieldCodes:
+    """A title or body field of a segment's documents as the codes of their words
+    (``TermCodes``), turned into postings all at once at the flush."""
+
+    def __init__(self, codes: TermCodes, boost: float):
+        self.table = codes
+        self.boost = boost
+        self.codes = array("i")  # every document's word codes in turn
+        self.starts = array("q")  # where each document's codes start
+        self.docnums = array("i")
+
+    def add(self, docnum: int, text: str) -> int:
+        """Add a document's text; return its length (entries)."""
+        codes = self.table.codes(text)
+        self.docnums.append(docnum)
+        self.starts.append(len(self.codes))
+        self.codes.extend(codes)
+        return self.table.entry_count(codes)
+
+    def postings(self) -> FieldPostings:
+        return FieldPostings(self)
+
+
+class FieldPostings:
+    """A ``FieldCodes``'s postings, sorted by term (in bytes), docnum and position:
+    Whoosh's values and the posting arrays' positions made for all the terms at once."""
+
+    def __init__(self, field: FieldCodes):
+        terms, texts, positions = field.table.entries(
+            np.frombuffer(field.codes, dtype=np.int32), np.frombuffer(field.starts, dtype=np.int64)
+        )
+        names = field.table.terms
+        present = np.unique(terms)
+        self.texts = [names[n].encode() for n in present.tolist()]
+        by_bytes = sorted(range(len(present)), key=self.texts.__getitem__)
+        self.texts = [self.texts[i] for i in by_bytes]
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[present[by_bytes]] = np.arange(len(present))
+        order = np.argsort(rank[terms], kind="stable")
+        terms = rank[terms][order]
+        docs = np.frombuffer(field.docnums, dtype=np.int32)[texts[order]]
+        self.positions = positions[order].astype(np.uint32)
+        starts_posting = np.ones(len(terms), dtype=bool)
+        starts_posting[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+        first = np.flatnonzero(starts_posting)
+        self.ends = np.append(first[1:], len(terms)) if len(first) else first  # (per posting)
+        freqs = self.ends - first
+        self.ids = docs[first]
+        self.weights = freqs * field.boost
+        post_terms = terms[first]
+        self.starts = np.flatnonzero(np.diff(post_terms, prepend=-1))  # each term's first posting
+        deltas = self.positions.astype(np.int64)
+        deltas[1:] -= deltas[:-1].copy()
+        deltas[first] = self.positions[first]
+        self._deltas, self._first, self._ends = deltas, first, self.ends
+
+    def values(self) -> list[bytes]:
+        """Every posting's value as Whoosh's Positions format encodes it."""
+        deltas = self._deltas.tolist()
+        return [
+            encode_deltas(deltas[begin:end])
+            for begin, end in zip(self._first.tolist(), self._ends.tolist(), strict=True)
+        ]
+
+    def sorted_terms(self):
+        """(term bytes, (docnums, weights, values)) sorted by term, like ``TermPool``'s."""
+        ids, weights, values = self.ids.tolist(), self.weights.tolist(), self.values()
+        bounds = [*self.starts.tolist(), len(ids)]
+        for i, text in enumerate(self.texts):
+            begin, end = bounds[i], bounds[i + 1]
+            yield text, (ids[begin:end], weights[begin:end], values[begin:end])
+
+    def record(self, recorder: postfiles.PostingRecorder, field: str) -> None:
+        recorder.record_field(field, self.texts, self.starts, self.ids, self.weights,
+                              self.positions, self.ends)  # fmt: skip
 
 
 BLOCK_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
@@ -123,13 +220,17 @@ def _mini_weights(weights: array):
     return tuple(weights)
 
 
-def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, pool: TermPool,
+def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
                  recorder: postfiles.PostingRecorder) -> None:  # fmt: skip
-    """Write the pool's terms to the segment's postings and terms files: the bytes
+    """Write the fields' terms to the segment's postings and terms files: the bytes
     ``FieldWriter.add_postings`` writes (Whoosh 3 codec: blocks of ``blocklimit`` postings,
     each a pickled, compressed tuple of id deltas, weights and values after a pickled tuple
     of its statistics; one term info per term in the ordered hash file), made here a term
-    at a time without Whoosh's per-posting calls and written in large runs."""
+    at a time without Whoosh's per-posting calls and written in large runs.
+
+    ``fields`` gives (fieldname, its sorted terms) in field order, the terms as
+    ``TermPool.sorted_terms`` gives them. The recorder's fields pooled here are recorded
+    term by term (``FieldPostings`` record theirs at once)."""
     codec = fieldwriter._codec
     limit, compression = codec._blocklimit, codec._compression
     postfile, terms_file = fieldwriter._postfile, fieldwriter._tindex
@@ -139,74 +240,68 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, pool: TermPo
     posts: list[bytes] = []
     terms: list[bytes] = []
     pending = 0
-    last_field = None
     key = b""
-    for fieldname, text, postings in pool.sorted_terms():
-        if fieldname != last_field:
-            last_field = fieldname
-            prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
-            field_lengths = lengths.field(fieldname) if lengths else None
-            size = schema[fieldname].format.fixed_value_size()
-            keeps_values = size != 0  # (W3PostingsWriter._mini_values)
-            joins_values = size is not None and size > 0
-            recorded = fieldname in recorder.fields
-        ids = [p[2] for p in postings]
-        weights = [p[3] for p in postings]
-        values = [p[4] for p in postings] if keeps_values or recorded else None
-        start = post_at
-        posts.append(BLOCK_MAGIC)
-        post_at += 4
-        total, min_length, max_length, max_weight = 0, None, 0, 0
-        count = len(ids)
-        for begin in range(0, count, limit):
-            end = begin + limit
-            block_ids = ids[begin:end]
-            block_weights = array("f", weights[begin:end])
-            block_max_weight = max(0, *weights[begin:end])
-            block_min = None
-            block_max = 0
-            if field_lengths is not None:
-                found = list(filter(None, map(field_lengths.__getitem__, block_ids)))
-                if found:
-                    block_min, block_max = min(found), max(found)
-            total += sum(block_weights)
-            if min_length is None:
-                min_length = block_min
-            elif block_min is not None:
-                min_length = min(min_length, block_min)
-            max_length = max(max_length, block_max)
-            max_weight = max(max_weight, block_max_weight)
-            block_values = None
-            if keeps_values:
-                block_values = [v for v in values[begin:end] if v]
-                block_values = b"".join(block_values) if joins_values else tuple(block_values)
-            deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
-            data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
-            if compression:
-                data = zlib.compress(data, compression)
-            info = dumps((len(block_ids), block_ids[-1], block_max_weight, compression,
-                          length_to_byte(block_min), length_to_byte(block_max)), 2)  # fmt: skip
-            length = len(info) + len(data)
-            posts += (pack_int(-length if end >= count else length), info, data)
-            post_at += 4 + length
-        term_info = TERM_INFO.pack(
-            0, total, count, 0 if min_length is None else length_to_byte(min_length),
-            length_to_byte(max_length), max_weight, ids[0], ids[-1],
-        ) + pack_long(start) + pack_int(post_at - start)  # fmt: skip
-        key = prefix + text
-        offsets.append(term_at)
-        hashed = hash_key(key)
-        buckets[hashed & 255].append((hashed, term_at))
-        terms += (KEY_VALUE_LENGTHS.pack(len(key), len(term_info)), key, term_info)
-        term_at += 8 + len(key) + len(term_info)
-        if recorded:
-            recorder.record(fieldname, text, ids, weights, values)
-        pending += 1
-        if pending >= 4096:
-            postfile.write(b"".join(posts))
-            terms_file.dbfile.write(b"".join(terms))
-            posts.clear(), terms.clear()
-            pending = 0
+    for fieldname, sorted_terms, recorded in fields:
+        prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
+        field_lengths = lengths.field(fieldname) if lengths else None
+        size = schema[fieldname].format.fixed_value_size()
+        keeps_values = size != 0  # (W3PostingsWriter._mini_values)
+        joins_values = size is not None and size > 0
+        for text, (ids, weights, values) in sorted_terms:
+            start = post_at
+            posts.append(BLOCK_MAGIC)
+            post_at += 4
+            total, min_length, max_length, max_weight = 0, None, 0, 0
+            count = len(ids)
+            for begin in range(0, count, limit):
+                end = begin + limit
+                block_ids = ids[begin:end]
+                block_weights = array("f", weights[begin:end])
+                block_max_weight = max(0, *weights[begin:end])
+                block_min = None
+                block_max = 0
+                if field_lengths is not None:
+                    found = list(filter(None, map(field_lengths.__getitem__, block_ids)))
+                    if found:
+                        block_min, block_max = min(found), max(found)
+                total += sum(block_weights)
+                if min_length is None:
+                    min_length = block_min
+                elif block_min is not None:
+                    min_length = min(min_length, block_min)
+                max_length = max(max_length, block_max)
+                max_weight = max(max_weight, block_max_weight)
+                block_values = None
+                if keeps_values:
+                    block_values = [v for v in values[begin:end] if v]
+                    block_values = b"".join(block_values) if joins_values else tuple(block_values)
+                deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
+                data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
+                if compression:
+                    data = zlib.compress(data, compression)
+                info = dumps((len(block_ids), block_ids[-1], block_max_weight, compression,
+                              length_to_byte(block_min), length_to_byte(block_max)), 2)  # fmt: skip
+                length = len(info) + len(data)
+                posts += (pack_int(-length if end >= count else length), info, data)
+                post_at += 4 + length
+            term_info = TERM_INFO.pack(
+                0, total, count, 0 if min_length is None else length_to_byte(min_length),
+                length_to_byte(max_length), max_weight, ids[0], ids[-1],
+            ) + pack_long(start) + pack_int(post_at - start)  # fmt: skip
+            key = prefix + text
+            offsets.append(term_at)
+            hashed = hash_key(key)
+            buckets[hashed & 255].append((hashed, term_at))
+            terms += (KEY_VALUE_LENGTHS.pack(len(key), len(term_info)), key, term_info)
+            term_at += 8 + len(key) + len(term_info)
+            if recorded:
+                recorder.record(fieldname, text, ids, weights, values)
+            pending += 1
+            if pending >= 4096:
+                postfile.write(b"".join(posts))
+                terms_file.dbfile.write(b"".join(terms))
+                posts.clear(), terms.clear()
+                pending = 0
     postfile.write(b"".join(posts))
     terms_file.dbfile.write(b"".join(terms))
     if key:
@@ -223,19 +318,74 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self._texts = textfiles.TextRecorder()
         self.perdocwriter = self._texts.wrap(self.perdocwriter)
+        self._columnar: dict[str, FieldCodes] = {}
         if per_term:
             self.pool.cleanup()
             self.pool = TermPool(kwargs.get("limitmb", 128))
+            codes = TermCodes()
+            self._columnar = {
+                name: FieldCodes(codes, field.format.field_boost)
+                for name, field in self.schema.items()
+                if isinstance(field.format, PolishPositions)
+            }
+
+    def add_document(self, **fields):
+        """Whoosh's ``add_document``, with the title and body (``PolishPositions``) kept as
+        their words' codes until the flush (``FieldCodes``), and the other fields' postings
+        pooled as lists. Documents with boosts (``_boost`` and the like) take Whoosh's
+        own path."""
+        if not self._columnar or any(name.startswith("_") for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        schema, perdocwriter, docnum, pool = self.schema, self.perdocwriter, self.docnum, self.pool
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in sorted(fields):
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                if fieldname not in schema:
+                    raise UnknownFieldError(f"No field named {fieldname!r} in {schema}")
+                field = schema[fieldname]
+                length = 0
+                columnar = self._columnar.get(fieldname)
+                if columnar is not None:
+                    length = columnar.add(docnum, value)
+                    pool.count(length)
+                elif field.indexed:
+                    for text, freq, weight, vbytes in field.index(value):
+                        if field.scorable:
+                            length += freq
+                        pool.add((fieldname, text, docnum, weight, vbytes))
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                if field.column_type:
+                    perdocwriter.add_column_value(fieldname, field.column_type,
+                                                  field.to_column_value(value))  # fmt: skip
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = _LengthCache(reader, self.docnum) if reader else None
-        self._recorded = postfiles.PostingRecorder(FIELDS)
+        recorder = self._recorded = postfiles.PostingRecorder(FIELDS)
         if isinstance(self.pool, TermPool):
-            _write_terms(self.fieldwriter, self.schema, lengths, self.pool, self._recorded)
+            fields = []
+            for name in sorted({*self.pool.fields, *self._columnar}):
+                if name in self._columnar:
+                    postings = self._columnar[name].postings()
+                    if name in recorder.fields:
+                        postings.record(recorder, name)
+                    fields.append((name, postings.sorted_terms(), False))
+                else:
+                    fields.append((name, self.pool.sorted_terms(name), name in recorder.fields))
+            _write_terms(self.fieldwriter, self.schema, lengths, fields, recorder)
         else:
-            postings = self._recorded.tee(self.pool.iter_postings())
+            postings = recorder.tee(self.pool.iter_postings())
             self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.fieldwriter.close()
         if reader:

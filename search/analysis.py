@@ -7,10 +7,11 @@ importable, hold no dictionaries (those live in ``search.morphology``) and are c
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.formats import Positions
 
@@ -121,11 +122,31 @@ def glued_words(text: str) -> list[str]:
     return sorted(filter(is_glued, words))
 
 
-@depends_on_table
-@lru_cache(maxsize=CACHE_WORDS)
+class WordMemo(dict):
+    """A memo of what indexing asks of every word of every article (the archive's
+    vocabulary is larger than the analyzer's LRU caches, which then keep missing): plain
+    dict lookups, emptied when it holds ``limit`` words or the stemmer's table changes."""
+
+    def __init__(self, compute, limit: int = 1_000_000):
+        super().__init__()
+        self.compute = compute
+        self.limit = limit
+
+    def __missing__(self, word):
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[word] = self.compute(word)
+        return found
+
+    cache_clear = dict.clear  # (depends_on_table)
+
+
 def is_glued(word: str) -> bool:
     """Whether ``word_parts`` splits the word (memoised: every article's words are asked)."""
-    return len(word_parts(word)) > 1
+    return _glued[word]
+
+
+_glued = depends_on_table(WordMemo(lambda word: len(word_parts(word)) > 1))
 
 
 def analyze_text(text: str) -> list[WordTerms]:
@@ -196,16 +217,119 @@ class PolishPositions(Positions):
     go through the analyzer's functions; tests compare both ways on real text."""
 
     def word_values(self, value, analyzer, **kwargs):
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        pos = 0
-        for word in WORD_RE.findall(value):
-            found = indexed(word)
-            if found is None:
-                continue
-            entries, width = found
-            for term, offset, _, _ in entries:
-                positions[term].append(pos + offset)
-            pos += width
         boost = self.field_boost
-        for term, found in positions.items():
+        for term, found in term_positions(value).items():
             yield term, len(found), len(found) * boost, self.encode(found)
+
+
+def _word_entries(word: str) -> tuple[tuple[tuple[str, int], ...], int] | None:
+    """``indexed`` without characters: ((term, position offset), ...), width."""
+    found = indexed(word)
+    if found is None:
+        return None
+    entries, width = found
+    return tuple((term, offset) for term, offset, _, _ in entries), width
+
+
+_entries = depends_on_table(WordMemo(_word_entries))
+
+
+def term_positions(text: str) -> dict[str, list[int]]:
+    """Each index term of the text with its positions, in order of first occurrence: what
+    the analyzer gives token by token (``indexed`` is the rule), in one pass over the words."""
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    entries_of = _entries
+    pos = 0
+    for word in WORD_RE.findall(text):
+        found = entries_of[word]
+        if found is None:
+            continue
+        entries, width = found
+        for term, offset in entries:
+            held = get(term)
+            if held is None:
+                positions[term] = [pos + offset]
+            else:
+                held.append(pos + offset)
+        pos += width
+    return positions
+
+
+class _Codes(dict):
+    """Word -> code, a new code made on first sight."""
+
+    def __init__(self, new_code):
+        super().__init__()
+        self._new_code = new_code
+
+    def __missing__(self, word):
+        code = self[word] = self._new_code(word)
+        return code
+
+
+class TermCodes:
+    """Running text as the codes of its words, and the index entries of many texts at once
+    as arrays: how the indexer analyses the title and body (``term_positions`` gives the
+    same entries text by text; tests compare the two).
+
+    Each distinct word has a code; each code the index terms of its entries (a word's
+    lemmas at its position, a glued word's parts at the following ones), their position
+    offsets and how many positions the word takes (none for a stop word)."""
+
+    def __init__(self):
+        self.terms: list[str] = []  # term number -> term
+        self._numbers: dict[str, int] = {}
+        self._codes = _Codes(self._new_code)
+        self._first = array("i")  # per code: its first entry
+        self._count = array("i")  # per code: how many entries
+        self._width = array("i")  # per code: how many positions it takes
+        self._entry_term = array("i")  # per entry: the term's number
+        self._entry_offset = array("i")  # per entry: position offset within the word
+
+    def _new_code(self, word: str) -> int:
+        found = _entries[word]
+        self._first.append(len(self._entry_term))
+        if found is None:
+            self._count.append(0)
+            self._width.append(0)
+        else:
+            entries, width = found
+            self._count.append(len(entries))
+            self._width.append(width)
+            for term, offset in entries:
+                number = self._numbers.get(term)
+                if number is None:
+                    number = self._numbers[term] = len(self.terms)
+                    self.terms.append(term)
+                self._entry_term.append(number)
+                self._entry_offset.append(offset)
+        return len(self._count) - 1
+
+    def codes(self, text: str) -> array:
+        """The codes of the text's words, in order."""
+        return array("i", map(self._codes.__getitem__, WORD_RE.findall(text)))
+
+    def entry_count(self, codes: array) -> int:
+        """How many (term, position) entries the words make: the field's length."""
+        return sum(map(self._count.__getitem__, codes))
+
+    def entries(self, codes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(term number, text, position) of every entry of texts whose codes are
+        concatenated, text i's from ``starts[i]``: in text order, and in each text in
+        position order (entries of one word in the order ``indexed`` gives them)."""
+        count = np.frombuffer(self._count, dtype=np.int32)[codes]
+        width = np.frombuffer(self._width, dtype=np.int32)[codes]
+        first = np.frombuffer(self._first, dtype=np.int32)[codes]
+        words_per_text = np.diff(np.append(starts, len(codes)))
+        text_of_word = np.repeat(np.arange(len(starts)), words_per_text)
+        after = np.cumsum(width, dtype=np.int64)  # positions taken up to each word, running
+        before_text = np.concatenate([[0], after])[starts]
+        position_of_word = after - width - before_text[text_of_word]
+        word_of_entry = np.repeat(np.arange(len(codes)), count)
+        total = len(word_of_entry)
+        within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        entry = first[word_of_entry] + within
+        terms = np.frombuffer(self._entry_term, dtype=np.int32)[entry]
+        offsets = np.frombuffer(self._entry_offset, dtype=np.int32)[entry]
+        return terms, text_of_word[word_of_entry], position_of_word[word_of_entry] + offsets

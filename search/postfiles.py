@@ -33,7 +33,7 @@ import hashlib
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +47,10 @@ _COUNT_BYTES = 4  # Whoosh's Positions value: a u32 count, then the pickled posi
 DECODED_VALUES = 100_000  # posting values kept decoded while a segment is recorded
 
 
-def position_deltas(value: bytes) -> list[int]:
-    """The position deltas in a posting's value, as Whoosh's Positions format encodes them."""
-    return pickle.loads(value[_COUNT_BYTES:])
+def positions_of(value: bytes) -> tuple[int, ...]:
+    """The positions in a posting's value, as Whoosh's Positions format encodes them (the
+    count, then the pickled deltas)."""
+    return tuple(accumulate(pickle.loads(value[_COUNT_BYTES:])))
 
 
 def term_hash(text: bytes) -> int:
@@ -72,17 +73,17 @@ class PostingRecorder:
         self.starts: dict[str, array] = {}
         self.ids: dict[str, array] = {}
         self.weights: dict[str, array] = {}
-        self.deltas: dict[str, array] = {}  # position deltas, every posting's in turn
+        self.positions: dict[str, array] = {}  # every posting's positions in turn
         self.counts: dict[str, array] = {}  # positions per posting
         # Values decoded so far: most postings hold one position, so few values recur often
         self._decoded: dict[bytes, tuple[int, ...]] = {}
 
-    def _deltas(self, value: bytes) -> tuple[int, ...]:
+    def _positions_of(self, value: bytes) -> tuple[int, ...]:
         found = self._decoded.get(value)
         if found is None:
             if len(self._decoded) >= DECODED_VALUES:
                 self._decoded.clear()
-            found = self._decoded[value] = tuple(position_deltas(value))
+            found = self._decoded[value] = positions_of(value)
         return found
 
     def tee(self, postings: Iterable[tuple]) -> Iterator[tuple]:
@@ -109,15 +110,31 @@ class PostingRecorder:
     def record(self, field: str, text: bytes, ids: list[int], weights: list[float],
                values: list[bytes]) -> None:  # fmt: skip
         """One term's postings at once (terms in Whoosh's order, as ``tee`` sees them)."""
+        self.record_positions(field, text, ids, weights, list(map(self._positions_of, values)))
+
+    def record_positions(self, field: str, text: bytes, ids: list[int], weights: list[float],
+                         positions: list) -> None:  # fmt: skip
+        """``record`` of postings whose positions are given, not Whoosh's encoded values."""
         starts = self.starts.setdefault(field, array("Q"))
         all_ids = self.ids.setdefault(field, array("I"))
         self.terms.setdefault(field, []).append(text)
         starts.append(len(all_ids))
         all_ids.extend(ids)
         self.weights.setdefault(field, array("f")).extend(weights)
-        found = list(map(self._deltas, values))
-        self.deltas.setdefault(field, array("I")).extend(chain.from_iterable(found))
-        self.counts.setdefault(field, array("I")).extend(map(len, found))
+        self.positions.setdefault(field, array("I")).extend(chain.from_iterable(positions))
+        self.counts.setdefault(field, array("I")).extend(map(len, positions))
+
+    def record_field(self, field: str, terms: list[bytes], starts: np.ndarray,
+                     ids: np.ndarray, weights: np.ndarray, positions: np.ndarray,
+                     ends: np.ndarray) -> None:  # fmt: skip
+        """A whole field's postings at once, terms in Whoosh's order: where each term's
+        postings start, every posting's docnum, weight and where its positions end."""
+        self.terms[field] = list(terms)
+        self.starts[field] = starts.astype(np.uint64)
+        self.ids[field] = ids.astype(np.uint32)
+        self.weights[field] = weights.astype(np.float32)
+        self.positions[field] = positions.astype(np.uint32)
+        self.counts[field] = np.diff(ends, prepend=0).astype(np.uint32)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The file's arrays, by ``<field>.<name>``."""
@@ -134,23 +151,16 @@ class PostingRecorder:
             out[f"{field}.keys"] = np.frombuffer(b"".join(terms), dtype=np.uint8)
             out[f"{field}.ids"] = np.frombuffer(self.ids[field], dtype=np.uint32)
             out[f"{field}.weights"] = np.frombuffer(self.weights[field], dtype=np.float32)
-            out[f"{field}.pos"], out[f"{field}.pos_end"] = _positions(
-                self.deltas[field], self.counts[field]
-            )
+            out[f"{field}.pos"] = np.frombuffer(self.positions[field], dtype=np.uint32)
+            out[f"{field}.pos_end"] = _ends(self.counts[field])
         return out
 
 
-def _positions(deltas: array, counts: array) -> tuple[np.ndarray, np.ndarray]:
-    """Every posting's positions from its deltas (a running sum restarting at each posting),
-    and where each posting's positions end."""
-    steps = np.frombuffer(deltas, dtype=np.uint32).astype(np.int64)
-    per_posting = np.frombuffer(counts, dtype=np.uint32).astype(np.int64)
-    ends = np.cumsum(per_posting)
-    running = np.cumsum(steps)
-    before = np.concatenate([[0], running])[ends - per_posting]  # the sum up to each start
-    positions = (running - np.repeat(before, per_posting)).astype(np.uint32)
+def _ends(counts: array) -> np.ndarray:
+    """Where each posting's positions end, from how many each holds."""
+    ends = np.cumsum(np.frombuffer(counts, dtype=np.uint32), dtype=np.int64)
     dtype = np.uint32 if not len(ends) or ends[-1] < 2**32 else np.uint64
-    return positions, ends.astype(dtype)
+    return ends.astype(dtype)
 
 
 class PostingArrays(ArrayFile):

@@ -78,3 +78,26 @@ def test_index_positions_are_the_analyzers(corpus_dir):
             expected = sorted(whoosh.word_values(text, analyzer))
             assert sorted(ours.word_values(text, analyzer)) == expected
     assert any(w for w, *_ in ours.word_values(texts[-3], analyzer) if w == "pomoc")
+
+
+def test_term_codes_give_the_entries_of_term_positions(corpus_dir):
+    """The indexer's array analysis of many texts at once (``TermCodes``) gives each text
+    the terms and positions ``term_positions`` gives it alone: the seeds, with texts without
+    words or with stop words only among them."""
+    import numpy as np
+
+    from search.analysis import TermCodes, term_positions
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    texts[1:1] = ["", "i w z na", "Ośrodka PomocySpołecznej wizytaprzedstawicieli", "—"]
+    table = TermCodes()
+    codes = [table.codes(text) for text in texts]
+    starts = np.cumsum([0, *map(len, codes[:-1])])
+    terms, which, positions = table.entries(np.concatenate(codes).astype(np.int32), starts)
+    for i, text in enumerate(texts):
+        found: dict[str, list[int]] = {}
+        for term, position in zip(terms[which == i], positions[which == i], strict=True):
+            found.setdefault(table.terms[term], []).append(int(position))
+        assert found == term_positions(text)
+        assert table.entry_count(codes[i]) == sum(map(len, found.values()))
+    assert len(set(which.tolist())) == len(texts) - 3  # the empty and stop-word-only texts

@@ -9,8 +9,15 @@ stored texts are recorded, and written beside the segment once it is assembled (
 Whoosh's compound file). Whoosh 2.7.4 is the final release, so the overridden methods are stable.
 
 With ``per_term=True`` (a writer whose caller commits a segment before its pool is full, as
-the rebuild's workers do) postings are pooled per term instead (``TermPool``) and written
-to the segment a block at a time.
+the rebuild's workers do), the rebuild's fast path:
+
+- the title and body are kept as the codes of their words (``FieldCodes`` over
+  ``search.analysis.TermCodes``) and turned into postings, values and positions with NumPy
+  at the flush (``FieldPostings``); the other fields' postings are pooled per term
+  (``TermPool``);
+- the terms are written as the Whoosh 3 codec's bytes directly (``_write_terms``): the
+  same files as Whoosh's writer but for the pickle protocol of the blocks' data
+  (``DATA_PROTOCOL``) and values shared between postings (tests compare the bytes).
 """
 
 from __future__ import annotations
@@ -220,6 +227,49 @@ def _mini_weights(weights: array):
     return tuple(weights)
 
 
+def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | None,
+                    joins_values: bool, field_lengths: list[int] | None, limit: int,
+                    compression: int) -> tuple[list[bytes], tuple]:  # fmt: skip
+    """A term's postings as the Whoosh 3 codec writes them (the header, then blocks of
+    ``limit`` postings: the length, the pickled statistics, the compressed pickled data),
+    and the term's statistics: total weight, min and max length, max weight. ``values``
+    None: the format keeps none (``fixed_value_size`` 0); ``joins_values``: fixed-size
+    values, written joined."""
+    chunks = [BLOCK_MAGIC]
+    total, min_length, max_length, max_weight = 0, None, 0, 0
+    count = len(ids)
+    for begin in range(0, count, limit):
+        end = begin + limit
+        block_ids = ids[begin:end]
+        block_weights = array("f", weights[begin:end])
+        block_max_weight = max(0, *weights[begin:end])
+        block_min, block_max = None, 0
+        if field_lengths is not None:
+            found = list(filter(None, map(field_lengths.__getitem__, block_ids)))
+            if found:
+                block_min, block_max = min(found), max(found)
+        total += sum(block_weights)
+        if min_length is None:
+            min_length = block_min
+        elif block_min is not None:
+            min_length = min(min_length, block_min)
+        max_length = max(max_length, block_max)
+        max_weight = max(max_weight, block_max_weight)
+        block_values = None
+        if values is not None:
+            block_values = [v for v in values[begin:end] if v]
+            block_values = b"".join(block_values) if joins_values else tuple(block_values)
+        deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
+        data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
+        if compression:
+            data = zlib.compress(data, compression)
+        info = dumps((len(block_ids), block_ids[-1], block_max_weight, compression,
+                      length_to_byte(block_min), length_to_byte(block_max)), 2)  # fmt: skip
+        length = len(info) + len(data)
+        chunks += (pack_int(-length if end >= count else length), info, data)
+    return chunks, (total, min_length, max_length, max_weight)
+
+
 def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
                  recorder: postfiles.PostingRecorder) -> None:  # fmt: skip
     """Write the fields' terms to the segment's postings and terms files: the bytes
@@ -248,42 +298,14 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
         keeps_values = size != 0  # (W3PostingsWriter._mini_values)
         joins_values = size is not None and size > 0
         for text, (ids, weights, values) in sorted_terms:
+            chunks, (total, min_length, max_length, max_weight) = _postings_bytes(
+                ids, weights, values if keeps_values else None, joins_values,
+                field_lengths, limit, compression,
+            )  # fmt: skip
             start = post_at
-            posts.append(BLOCK_MAGIC)
-            post_at += 4
-            total, min_length, max_length, max_weight = 0, None, 0, 0
+            posts += chunks
+            post_at += sum(map(len, chunks))
             count = len(ids)
-            for begin in range(0, count, limit):
-                end = begin + limit
-                block_ids = ids[begin:end]
-                block_weights = array("f", weights[begin:end])
-                block_max_weight = max(0, *weights[begin:end])
-                block_min = None
-                block_max = 0
-                if field_lengths is not None:
-                    found = list(filter(None, map(field_lengths.__getitem__, block_ids)))
-                    if found:
-                        block_min, block_max = min(found), max(found)
-                total += sum(block_weights)
-                if min_length is None:
-                    min_length = block_min
-                elif block_min is not None:
-                    min_length = min(min_length, block_min)
-                max_length = max(max_length, block_max)
-                max_weight = max(max_weight, block_max_weight)
-                block_values = None
-                if keeps_values:
-                    block_values = [v for v in values[begin:end] if v]
-                    block_values = b"".join(block_values) if joins_values else tuple(block_values)
-                deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
-                data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
-                if compression:
-                    data = zlib.compress(data, compression)
-                info = dumps((len(block_ids), block_ids[-1], block_max_weight, compression,
-                              length_to_byte(block_min), length_to_byte(block_max)), 2)  # fmt: skip
-                length = len(info) + len(data)
-                posts += (pack_int(-length if end >= count else length), info, data)
-                post_at += 4 + length
             term_info = TERM_INFO.pack(
                 0, total, count, 0 if min_length is None else length_to_byte(min_length),
                 length_to_byte(max_length), max_weight, ids[0], ids[-1],
@@ -300,7 +322,8 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
             if pending >= 4096:
                 postfile.write(b"".join(posts))
                 terms_file.dbfile.write(b"".join(terms))
-                posts.clear(), terms.clear()
+                posts.clear()
+                terms.clear()
                 pending = 0
     postfile.write(b"".join(posts))
     terms_file.dbfile.write(b"".join(terms))
@@ -310,7 +333,8 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
 
 class FastSegmentWriter(SegmentWriter):
     """SegmentWriter whose flush serves document lengths from memory and records the
-    scored fields' postings as arrays; with ``per_term``, its pool is a ``TermPool``."""
+    scored fields' postings as arrays; with ``per_term``, the fast path of the module's
+    docstring."""
 
     _recorded: postfiles.PostingRecorder | None = None
 

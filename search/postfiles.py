@@ -110,11 +110,7 @@ class PostingRecorder:
     def record(self, field: str, text: bytes, ids: list[int], weights: list[float],
                values: list[bytes]) -> None:  # fmt: skip
         """One term's postings at once (terms in Whoosh's order, as ``tee`` sees them)."""
-        self.record_positions(field, text, ids, weights, list(map(self._positions_of, values)))
-
-    def record_positions(self, field: str, text: bytes, ids: list[int], weights: list[float],
-                         positions: list) -> None:  # fmt: skip
-        """``record`` of postings whose positions are given, not Whoosh's encoded values."""
+        positions = list(map(self._positions_of, values))
         starts = self.starts.setdefault(field, array("Q"))
         all_ids = self.ids.setdefault(field, array("I"))
         self.terms.setdefault(field, []).append(text)

@@ -151,9 +151,6 @@ class FieldCodes:
         self.codes.extend(codes)
         return self.table.entry_count(codes)
 
-    def postings(self) -> FieldPostings:
-        return FieldPostings(self)
-
 
 class FieldPostings:
     """A ``FieldCodes``'s postings, sorted by term (in bytes), docnum and position:
@@ -165,35 +162,33 @@ class FieldPostings:
         )
         names = field.table.terms
         present = np.unique(terms)
-        self.texts = [names[n].encode() for n in present.tolist()]
-        by_bytes = sorted(range(len(present)), key=self.texts.__getitem__)
-        self.texts = [self.texts[i] for i in by_bytes]
+        texts_of = [names[n].encode() for n in present.tolist()]
+        by_bytes = sorted(range(len(present)), key=texts_of.__getitem__)
+        self.texts = [texts_of[i] for i in by_bytes]
         rank = np.empty(len(names), dtype=np.int64)
         rank[present[by_bytes]] = np.arange(len(present))
-        order = np.argsort(rank[terms], kind="stable")
-        terms = rank[terms][order]
+        ranked = rank[terms]
+        order = np.argsort(ranked, kind="stable")
+        terms = ranked[order]
         docs = np.frombuffer(field.docnums, dtype=np.int32)[texts[order]]
         self.positions = positions[order].astype(np.uint32)
         starts_posting = np.ones(len(terms), dtype=bool)
         starts_posting[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
-        first = np.flatnonzero(starts_posting)
-        self.ends = np.append(first[1:], len(terms)) if len(first) else first  # (per posting)
-        freqs = self.ends - first
+        self._first = first = np.flatnonzero(starts_posting)
+        # where each posting's positions end
+        self.ends = np.append(first[1:], len(terms)) if len(first) else first
         self.ids = docs[first]
-        self.weights = freqs * field.boost
-        post_terms = terms[first]
-        self.starts = np.flatnonzero(np.diff(post_terms, prepend=-1))  # each term's first posting
-        deltas = self.positions.astype(np.int64)
-        deltas[1:] -= deltas[:-1].copy()
-        deltas[first] = self.positions[first]
-        self._deltas, self._first, self._ends = deltas, first, self.ends
+        self.weights = (self.ends - first) * field.boost
+        self.starts = np.flatnonzero(np.diff(terms[first], prepend=-1))  # each term's first posting
+        self._deltas = np.diff(self.positions.astype(np.int64), prepend=0)
+        self._deltas[first] = self.positions[first]  # each posting's first position as it is
 
     def values(self) -> list[bytes]:
         """Every posting's value as Whoosh's Positions format encodes it."""
         deltas = self._deltas.tolist()
         return [
             encode_deltas(deltas[begin:end])
-            for begin, end in zip(self._first.tolist(), self._ends.tolist(), strict=True)
+            for begin, end in zip(self._first.tolist(), self.ends.tolist(), strict=True)
         ]
 
     def sorted_terms(self):
@@ -401,7 +396,7 @@ class FastSegmentWriter(SegmentWriter):
             fields = []
             for name in sorted({*self.pool.fields, *self._columnar}):
                 if name in self._columnar:
-                    postings = self._columnar[name].postings()
+                    postings = FieldPostings(self._columnar[name])
                     if name in recorder.fields:
                         postings.record(recorder, name)
                     fields.append((name, postings.sorted_terms(), False))

@@ -125,15 +125,16 @@ def glued_words(text: str) -> list[str]:
 class WordMemo(dict):
     """A memo of what indexing asks of every word of every article (the archive's
     vocabulary is larger than the analyzer's LRU caches, which then keep missing): plain
-    dict lookups, emptied when it holds ``limit`` words or the stemmer's table changes."""
+    dict lookups, emptied when it holds ``limit`` words (None: never) or the stemmer's
+    table changes."""
 
-    def __init__(self, compute, limit: int = 1_000_000):
+    def __init__(self, compute, limit: int | None = 1_000_000):
         super().__init__()
         self.compute = compute
         self.limit = limit
 
     def __missing__(self, word):
-        if len(self) >= self.limit:
+        if self.limit is not None and len(self) >= self.limit:
             self.clear()
         found = self[word] = self.compute(word)
         return found
@@ -256,18 +257,6 @@ def term_positions(text: str) -> dict[str, list[int]]:
     return positions
 
 
-class _Codes(dict):
-    """Word -> code, a new code made on first sight."""
-
-    def __init__(self, new_code):
-        super().__init__()
-        self._new_code = new_code
-
-    def __missing__(self, word):
-        code = self[word] = self._new_code(word)
-        return code
-
-
 class TermCodes:
     """Running text as the codes of its words, and the index entries of many texts at once
     as arrays: how the indexer analyses the title and body (``term_positions`` gives the
@@ -280,7 +269,7 @@ class TermCodes:
     def __init__(self):
         self.terms: list[str] = []  # term number -> term
         self._numbers: dict[str, int] = {}
-        self._codes = _Codes(self._new_code)
+        self._codes = WordMemo(self._new_code, limit=None)  # word -> code, kept for good
         self._first = array("i")  # per code: its first entry
         self._count = array("i")  # per code: how many entries
         self._width = array("i")  # per code: how many positions it takes

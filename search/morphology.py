@@ -336,6 +336,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Whether a tag id ends a word's analysis (ign, dig, interp: not a word) and whether a labels
+# id marks a noisy reading, by Morfeusz's ids: filled on first sight, since asking the
+# binding for a reading's tag and labels as strings was a fifth of a new word's analysis.
+_ends_analysis: dict[int, bool] = {}
+_noisy_labels: dict[int, bool] = {0: False}
+
+
 @lru_cache(maxsize=CACHE_LEMMAS)
 def lemmas(word: str) -> tuple[str, ...]:
     """Dictionary lemmas of a lower-case word, lower-cased; () when the word is unknown.
@@ -350,10 +357,19 @@ def lemmas(word: str) -> tuple[str, ...]:
     for interp in raw.analyse(word):
         if interp.startNode != 0:
             continue
-        tag = interp.getTag(raw)
-        if tag == "ign" or tag == "dig" or tag.startswith("interp"):
+        tag_id = interp.tagId
+        ends = _ends_analysis.get(tag_id)
+        if ends is None:
+            tag = interp.getTag(raw)
+            ends = _ends_analysis[tag_id] = tag in ("ign", "dig") or tag.startswith("interp")
+        if ends:
             return ()
-        if interp.labelsId and NOISY_QUALIFIERS.intersection(interp.getLabels(raw)):
+        labels_id = interp.labelsId
+        noisy = _noisy_labels.get(labels_id)
+        if noisy is None:
+            noisy = bool(NOISY_QUALIFIERS.intersection(interp.getLabels(raw)))
+            _noisy_labels[labels_id] = noisy
+        if noisy:
             continue
         base = interp.lemma.split(":", 1)[0].lower()
         if base and base not in found:

@@ -77,14 +77,15 @@ def test_per_term_pool_writes_the_segment_whoosh_writes(tmp_path):
 
 
 def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, monkeypatch):
-    """With Whoosh's pickle protocol for the blocks' data, and a new bytes object for each
-    posting's positions, the postings and terms files are byte for byte those of Whoosh's
-    own writer. (The tests above show that the faster protocol, and values shared by
-    postings with the same positions, which pickle then writes once per block, read back
-    the same.)"""
+    """With Whoosh's pickle protocol for the blocks' data, a new bytes object for each
+    posting's positions and every block compressed, the postings and terms files are byte
+    for byte those of Whoosh's own writer. (The tests above show that the faster protocol,
+    values shared by postings with the same positions, which pickle then writes once per
+    block, and small blocks left uncompressed read back the same.)"""
     documents = seed_documents(copies=15)
     whoosh = build_index(tmp_path / "whoosh", documents, per_term=False)
     monkeypatch.setattr(writer, "DATA_PROTOCOL", 2)
+    monkeypatch.setattr(writer, "MIN_COMPRESSED", 0)
     encode = Positions().encode  # Whoosh's, which makes a new bytes object each time
     monkeypatch.setattr(writer, "encode_deltas", lambda deltas: encode(list(accumulate(deltas))))
     ours = build_index(tmp_path / "ours", documents, per_term=True)

@@ -1,8 +1,9 @@
 """Build the index from a corpus folder into a fresh build and switch to it atomically.
 
-A full rebuild splits the corpus files among one worker process per core; each reads, segments
-and indexes its share into a Whoosh segment of its own, and the segments are then put together
-under one table of contents (no merge pass). An update re-indexes only the files that changed
+A full rebuild splits the corpus files among one worker process per core; the workers first share
+out the analysis of their words (``indexer.vocabulary``), then each reads, segments and indexes its
+share into a Whoosh segment of its own, and the segments are then put together under one table of
+contents (no merge pass). An update re-indexes only the files that changed
 since the current build, in a new build that hard-links the unchanged segments.
 """
 
@@ -36,6 +37,7 @@ from indexer.corpus import (
 )
 from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
+from indexer.vocabulary import share_words
 from indexer.writer import segment_writer
 from search.analysis import glued_words
 from search.engine import BM25_B, BM25_K1
@@ -192,12 +194,14 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _worker(part: Path, paths: list[Path], corpus: Path, events) -> None:
-    """Worker process: index a share of the files into a segment of its own."""
+def _worker(part: Path, paths: list[Path], corpus: Path, events, me: int, inboxes: list) -> None:
+    """Worker process: index a share of the files into a segment of its own, having
+    analysed its part of all the workers' words (``indexer.vocabulary``)."""
     _die_with_parent()
     report = _new_report()
     ix = whoosh_index.create_in(str(part), build_schema(), indexname=INDEX_NAME)
     try:
+        share_words(me, inboxes, paths)
         _write_segments(ix, paths, corpus, report, lambda n, err: events.put(("file", n, err)))
     except BaseException as exc:
         events.put(("failed", f"{type(exc).__name__}: {exc}"))
@@ -233,12 +237,14 @@ def write_corpus_index(
     warm_up()  # load dictionaries once; forked workers share them
     context = multiprocessing.get_context("fork")
     events = context.Queue()
+    inboxes = [context.Queue() for _ in range(procs)]
     parts = [build / f".part{i}" for i in range(procs)]
     workers = []
     for i, part in enumerate(parts):
         part.mkdir()
         share = files[i::procs]  # interleaved: similar sizes per worker
-        workers.append(context.Process(target=_worker, args=(part, share, corpus, events)))
+        args = (part, share, corpus, events, i, inboxes)
+        workers.append(context.Process(target=_worker, args=args))
     for worker in workers:
         worker.start()
     report = _new_report()

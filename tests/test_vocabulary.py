@@ -1,0 +1,75 @@
+"""The rebuild's workers share the analysis of their words and index what one process does."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer.build import rebuild
+from indexer.vocabulary import share_words
+from search.analysis import text_words
+from search.store import INDEX_NAME, current_build
+from tests.conftest import DATA, copy_corpus
+
+DOCUMENTS = sorted((DATA / "articles" / "design-a").glob("*.txt"))
+
+
+def postings_by_article(index: Path) -> set:
+    """Every (field, term, article id, posting value) of the index, whatever its segments."""
+    reader = whoosh_index.open_dir(str(current_build(index)), indexname=INDEX_NAME).reader()
+    ids = [reader.stored_fields(n)["id"] for n in range(reader.doc_count_all())]
+    found = set()
+    for field, text in reader.all_terms():
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            found.add((field, text, ids[matcher.id()], matcher.value()))
+            matcher.next()
+    return found
+
+
+@pytest.mark.parametrize("procs", [2, 3])
+def test_workers_sharing_their_words_index_what_one_process_indexes(tmp_path, procs):
+    corpus = copy_corpus(tmp_path / "corpus", DOCUMENTS)
+    rebuild(corpus, tmp_path / "one", procs=1)
+    rebuild(corpus, tmp_path / "many", procs=procs)
+    expected = postings_by_article(tmp_path / "one")
+    assert len({article for _, _, article, _ in expected}) > 50
+    assert postings_by_article(tmp_path / "many") == expected
+
+
+def test_each_word_is_analysed_by_one_worker():
+    shares = [DOCUMENTS[0::3], DOCUMENTS[1::3], DOCUMENTS[2::3]]
+    inboxes = [queue.Queue() for _ in shares]
+    analysed = [0] * len(shares)
+
+    def work(me: int) -> None:
+        analysed[me] = share_words(me, inboxes, shares[me])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    words = [text_words(p.read_text(encoding="utf-8") for p in share) for share in shares]
+    assert sum(analysed) == len(set().union(*words))
+    assert all(0 < n < len(w) for n, w in zip(analysed, words, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", set()),
+        (
+            "Pomoc, pomoc; (pomocy) i 2009-10-01.",
+            {"Pomoc", "pomoc", "pomocy", "i", "2009", "10", "01"},
+        ),
+        ("a_b\tc\u00a0d\u2028e", {"a_b", "c", "d", "e"}),
+        ("MOPS—Kraków", {"MOPS", "Kraków"}),
+    ],
+)
+def test_text_words_are_the_word_patterns_matches(text, words):
+    assert text_words([text]) == words

@@ -357,10 +357,13 @@ class FastSegmentWriter(SegmentWriter):
     def add_document(self, **fields):
         """Whoosh's ``add_document``, with the title and body (``PolishPositions``) kept as
         their words' codes until the flush (``FieldCodes``), and the other fields' postings
-        pooled as lists. Documents with boosts (``_boost`` and the like) take Whoosh's
-        own path."""
-        if not self._columnar or any(name.startswith("_") for name in fields):
+        pooled as lists. Boosts (``_boost`` and the like) are refused: the codes keep none,
+        and Whoosh's own path would pool postings the flush does not read."""
+        if not self._columnar:
             return super().add_document(**fields)
+        boosts = sorted(name for name in fields if name.startswith("_"))
+        if boosts:
+            raise ValueError(f"the per-term writer takes no boosts ({', '.join(boosts)})")
         self._check_state()
         schema, perdocwriter, docnum, pool = self.schema, self.perdocwriter, self.docnum, self.pool
         perdocwriter.start_doc(docnum)

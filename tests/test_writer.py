@@ -6,6 +6,7 @@ import string
 from itertools import accumulate
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
@@ -113,3 +114,16 @@ def test_per_term_pool_matches_whoosh_on_any_documents(tmp_path_factory, docs):
     whoosh = build(folder / "whoosh", docs, per_term=False)
     ours = build(folder / "ours", docs, per_term=True)
     assert segment_contents(ours) == segment_contents(whoosh)
+
+
+def test_per_term_writer_refuses_boosts_it_cannot_keep(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    writer = segment_writer(ix, per_term=True)
+    document = {"id": "a", "source": "s.txt", "title": "Pomoc", "body": "bezdomność",
+                "glued": "", "year": "2009"}  # fmt: skip
+    with pytest.raises(ValueError, match="_boost"):
+        writer.add_document(**document, _boost=2.0)
+    writer.add_document(**document)
+    writer.commit(merge=False)
+    assert ix.reader().doc_frequency("title", "pomoc") == 1

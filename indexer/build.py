@@ -162,7 +162,7 @@ def _add_files(writer, paths: list[Path], corpus: Path, report: dict, on_file: O
 
 
 def _new_report() -> dict:
-    return {"files": {}, "skipped": [], "articles": 0}
+    return {"files": {}, "skipped": [], "articles": 0, "words": set()}
 
 
 def _write_segments(ix, paths: list[Path], corpus: Path, report: dict, on_file: OnFile) -> None:
@@ -176,11 +176,13 @@ def _write_segments(ix, paths: list[Path], corpus: Path, report: dict, on_file: 
             _add_files(writer, [path], corpus, report, on_file)
             if writer.pool.currentsize > SEGMENT_FILL * writer.pool.limit:
                 writer.commit(merge=False)
+                report["words"].update(writer.words)
                 writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB)
     except BaseException:
         writer.cancel()
         raise
     writer.commit(merge=False)
+    report["words"].update(writer.words)
 
 
 def _die_with_parent() -> None:
@@ -267,6 +269,7 @@ def write_corpus_index(
                 report["files"].update(done["files"])
                 report["skipped"] += done["skipped"]
                 report["articles"] += done["articles"]
+                report["words"] |= done["words"]
     finally:
         for worker in workers:
             worker.join(timeout=0 if finished < procs else None)
@@ -300,11 +303,15 @@ def _write_manifest(
     )
 
 
-def _record_words(build: Path) -> None:
-    """The build's words for typo correction and its per-article columns, so that servers
-    need not read its lexicon or every segment's columns."""
+def _record_words(build: Path, words: set[bytes] | None = None) -> None:
+    """The build's words for typo correction (``words``: its segments' body terms, as the
+    writers flushed them; None: read from its lexicon) and its per-article columns, so that
+    servers need not read its lexicon or every segment's columns."""
     ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
-    write_words(build, lexicon_words(ix))
+    if words is None:
+        write_words(build, lexicon_words(ix))
+    else:
+        write_words(build, sorted(word.decode("utf-8") for word in words))
     view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
     try:
         write_columns(build, view.compute_columns())
@@ -388,7 +395,7 @@ def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: fl
                 f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
             )
         _check(build, result["articles"])
-        _record_words(build)
+        _record_words(build, result["words"])
         write_table(build)
         _write_manifest(build, corpus, result["files"], result["skipped"])
         return BuildReport(

@@ -12,7 +12,8 @@ from whoosh import index as whoosh_index
 from indexer.build import rebuild
 from indexer.vocabulary import share_words
 from search.analysis import text_words
-from search.store import INDEX_NAME, current_build
+from search.postings import lexicon_words
+from search.store import INDEX_NAME, current_build, read_words
 from tests.conftest import DATA, copy_corpus
 
 DOCUMENTS = sorted((DATA / "articles" / "design-a").glob("*.txt"))
@@ -39,6 +40,10 @@ def test_workers_sharing_their_words_index_what_one_process_indexes(tmp_path, pr
     expected = postings_by_article(tmp_path / "one")
     assert len({article for _, _, article, _ in expected}) > 50
     assert postings_by_article(tmp_path / "many") == expected
+    for index in (tmp_path / "one", tmp_path / "many"):  # the words the writers recorded
+        build = current_build(index)
+        ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+        assert read_words(build) == lexicon_words(ix)
 
 
 def test_each_word_is_analysed_by_one_worker():

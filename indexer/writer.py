@@ -227,6 +227,42 @@ def _mini_weights(weights: array):
     return tuple(weights)
 
 
+def _block(ids: list[int], weights: list[float], values: list[bytes] | None,
+           joins_values: bool, field_lengths: list[int] | None, compression: int,
+           last: bool) -> tuple[tuple[bytes, ...], float, int | None, int, float]:  # fmt: skip
+    """One block of postings as the Whoosh 3 codec writes it (its length, negative for the
+    term's last block; its pickled statistics; its pickled, maybe compressed data), and its
+    total weight, min and max length (min None: no lengths) and max weight."""
+    block_weights = array("f", weights)
+    max_weight = max(weights)
+    if max_weight <= 0:
+        max_weight = 0  # (Whoosh's max(0, *weights))
+    min_length, max_length = None, 0
+    if field_lengths is not None:
+        if len(ids) == 1:
+            min_length = field_lengths[ids[0]] or None
+            max_length = min_length or 0
+        else:
+            found = list(filter(None, map(field_lengths.__getitem__, ids)))
+            if found:
+                min_length, max_length = min(found), max(found)
+    block_values = None
+    if values is not None:
+        block_values = tuple(filter(None, values))
+        if joins_values:
+            block_values = b"".join(block_values)
+    deltas = tuple(map(sub, ids, [0, *ids[:-1]])) if len(ids) > 1 else (ids[0],)
+    data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
+    level = compression if len(data) >= MIN_COMPRESSED else 0
+    if level:
+        data = zlib.compress(data, level)
+    info = dumps((len(ids), ids[-1], max_weight, level,
+                  length_to_byte(min_length), length_to_byte(max_length)), 2)  # fmt: skip
+    length = len(info) + len(data)
+    head = pack_int(-length if last else length)
+    return (head, info, data), sum(block_weights), min_length, max_length, max_weight
+
+
 def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | None,
                     joins_values: bool, field_lengths: list[int] | None, limit: int,
                     compression: int) -> tuple[list[bytes], tuple]:  # fmt: skip
@@ -235,39 +271,27 @@ def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | 
     and the term's statistics: total weight, min and max length, max weight. ``values``
     None: the format keeps none (``fixed_value_size`` 0); ``joins_values``: fixed-size
     values, written joined."""
+    count = len(ids)
+    if count <= limit:  # nearly every term: one block
+        block, *stats = _block(ids, weights, values, joins_values, field_lengths,
+                               compression, True)  # fmt: skip
+        return [BLOCK_MAGIC, *block], tuple(stats)
     chunks = [BLOCK_MAGIC]
     total, min_length, max_length, max_weight = 0, None, 0, 0
-    count = len(ids)
     for begin in range(0, count, limit):
         end = begin + limit
-        block_ids = ids[begin:end]
-        block_weights = array("f", weights[begin:end])
-        block_max_weight = max(0, *weights[begin:end])
-        block_min, block_max = None, 0
-        if field_lengths is not None:
-            found = list(filter(None, map(field_lengths.__getitem__, block_ids)))
-            if found:
-                block_min, block_max = min(found), max(found)
-        total += sum(block_weights)
+        block, block_total, block_min, block_max, block_max_weight = _block(
+            ids[begin:end], weights[begin:end], None if values is None else values[begin:end],
+            joins_values, field_lengths, compression, end >= count,
+        )  # fmt: skip
+        chunks += block
+        total += block_total
         if min_length is None:
             min_length = block_min
         elif block_min is not None:
             min_length = min(min_length, block_min)
         max_length = max(max_length, block_max)
         max_weight = max(max_weight, block_max_weight)
-        block_values = None
-        if values is not None:
-            block_values = [v for v in values[begin:end] if v]
-            block_values = b"".join(block_values) if joins_values else tuple(block_values)
-        deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
-        data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
-        level = compression if len(data) >= MIN_COMPRESSED else 0
-        if level:
-            data = zlib.compress(data, level)
-        info = dumps((len(block_ids), block_ids[-1], block_max_weight, level,
-                      length_to_byte(block_min), length_to_byte(block_max)), 2)  # fmt: skip
-        length = len(info) + len(data)
-        chunks += (pack_int(-length if end >= count else length), info, data)
     return chunks, (total, min_length, max_length, max_weight)
 
 

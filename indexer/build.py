@@ -275,6 +275,11 @@ def write_corpus_index(
             worker.join(timeout=0 if finished < procs else None)
             if worker.is_alive():
                 worker.terminate()
+        for worker in workers:  # reaped before the caller removes the build folder
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
     _assemble(build, parts)
     return report
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import queue
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.build import rebuild
+from indexer import build
+from indexer.build import BuildError, rebuild
 from indexer.vocabulary import share_words
 from search.analysis import text_words
 from search.postings import lexicon_words
@@ -78,3 +82,25 @@ def test_each_word_is_analysed_by_one_worker():
 )
 def test_text_words_are_the_word_patterns_matches(text, words):
     assert text_words([text]) == words
+
+
+def test_a_worker_dying_while_the_others_wait_for_its_words_fails_the_rebuild(
+    tmp_path, monkeypatch
+):
+    corpus = copy_corpus(tmp_path / "corpus", DOCUMENTS)
+    index = tmp_path / "index"
+    rebuild(corpus, index, procs=1)
+    before = current_build(index)
+
+    def share_or_die(me, inboxes, paths):
+        if me == 1:
+            os._exit(3)  # the other worker waits for this one's words
+        return share_words(me, inboxes, paths)
+
+    monkeypatch.setattr(build, "share_words", share_or_die)
+    started = time.monotonic()
+    with pytest.raises(BuildError, match="an indexing process died"):
+        rebuild(corpus, index, procs=2)
+    assert time.monotonic() - started < 60
+    assert current_build(index) == before
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]

@@ -37,6 +37,7 @@ from whoosh.writing import SegmentWriter
 
 from search import postfiles, textfiles
 from search.analysis import PolishPositions, TermCodes
+from search.postings import WORDS_FIELD
 from search.query import FIELDS
 
 
@@ -362,14 +363,13 @@ class FastSegmentWriter(SegmentWriter):
     docstring."""
 
     _recorded: postfiles.PostingRecorder | None = None
-    WORDS_FIELD = "body"  # whose terms are the build's words (``lexicon_words``)
 
     def __init__(self, ix, per_term: bool = False, **kwargs):
         super().__init__(ix, **kwargs)
         self._texts = textfiles.TextRecorder()
         self.perdocwriter = self._texts.wrap(self.perdocwriter)
         self._columnar: dict[str, FieldCodes] = {}
-        # The segment's body terms once flushed (per-term writer): what reading its body
+        # The segment's WORDS_FIELD terms once flushed (per-term writer): what reading its
         # lexicon back through Whoosh would give (a third of a second at 5k articles).
         self.words: list[bytes] = []
         if per_term:
@@ -434,7 +434,7 @@ class FastSegmentWriter(SegmentWriter):
             for name in sorted({*self.pool.fields, *self._columnar}):
                 if name in self._columnar:
                     postings = FieldPostings(self._columnar[name])
-                    if name == self.WORDS_FIELD:
+                    if name == WORDS_FIELD:
                         self.words = postings.texts
                     if name in recorder.fields:
                         postings.record(recorder, name)

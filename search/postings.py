@@ -104,12 +104,15 @@ def _column_codes(leaf, field: str) -> tuple[np.ndarray, list[str]]:
     return _encode([v or "" for v in reader])
 
 
+WORDS_FIELD = "body"  # whose terms are a build's words (the typo vocabulary)
+
+
 def lexicon_words(ix) -> list[str]:
-    """Every term of the body field, sorted (what an index build records as its words)."""
+    """Every term of the words field, sorted (what an index build records as its words)."""
     words: set[str] = set()
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            words.update(t.decode("utf-8") for t in leaf.lexicon("body"))
+            words.update(t.decode("utf-8") for t in leaf.lexicon(WORDS_FIELD))
     return sorted(words)
 
 

@@ -58,6 +58,8 @@ class ArrayFile:
             name: np.frombuffer(self._map, np.dtype(dtype), count=count, offset=base + offset)
             for name, (offset, dtype, count) in header.items()
         }
+        # where each array starts in the map (bytes can be sliced from it without NumPy)
+        self.starts = {name: base + offset for name, (offset, _, _) in header.items()}
 
     def close(self) -> None:
         self.arrays = {}

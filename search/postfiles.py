@@ -179,27 +179,21 @@ class PostingArrays(ArrayFile):
     def has_positions(self, field: str) -> bool:
         return f"{field}.pos" in self.arrays
 
-    def positions(self, field: str, term: str, docs: np.ndarray):
-        """For the local docnums ``docs`` (sorted) that hold the term: those docnums, each
-        repeated once per position, and the positions. None if the segment does not hold
-        the term."""
+    def all_positions(self, field: str, term: str):
+        """Every posting of the term in this segment: its local docnum repeated once per
+        position, and the positions (documents in order, positions in order in each);
+        None if the segment does not hold the term."""
         found = self._range(field, term)
         if found is None:
             return None
         first, last = found
         a = self.arrays
-        ids = a[f"{field}.ids"][first:last]
-        at = np.searchsorted(ids, docs)
-        np.minimum(at, len(ids) - 1, out=at)
-        held = ids[at] == docs
-        posting = at[held] + first
         ends = a[f"{field}.pos_end"]
-        end = ends[posting].astype(np.int64)
-        start = np.where(posting > 0, ends[np.maximum(posting - 1, 0)], 0).astype(np.int64)
-        counts = end - start
-        # the positions' indexes, posting after posting: each start counted up to its end
-        index = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        return np.repeat(docs[held], counts), a[f"{field}.pos"][index]
+        begin = int(ends[first - 1]) if first else 0
+        counts = np.diff(ends[first:last].astype(np.int64), prepend=begin)
+        return np.repeat(a[f"{field}.ids"][first:last], counts), a[f"{field}.pos"][
+            begin : int(ends[last - 1])
+        ]
 
     def _range(self, field: str, term: str) -> tuple[int, int] | None:
         """Where the term's postings begin and end in the field's arrays."""

@@ -306,20 +306,50 @@ class IndexView:
 
     def position_keys(self, field: str, term: str, docs: np.ndarray) -> np.ndarray | None:
         """``docnum << 32 | position`` of each position of the term in the given documents
-        (sorted docnums), read from the posting arrays; None when a segment holding some of
-        the documents has no positions there (then ``positions`` reads Whoosh's)."""
+        (sorted docnums), in order; None when a segment holding the term has no positions
+        in its arrays (then ``positions`` reads Whoosh's). The term's keys over the whole
+        index are read once and cached with the postings (a phrase's words recur: a
+        question's quoted title costs ten segments' lookups per word otherwise); those of
+        the documents are found in them by binary search."""
+        keys = self._cached_position_keys(field, term)
+        if keys is None:
+            return None
+        if not len(keys) or not len(docs):
+            return EMPTY_IDS
+        lo = np.searchsorted(keys, docs << 32)
+        hi = np.searchsorted(keys, (docs + 1) << 32)
+        counts = hi - lo
+        # each document's run of keys, run after run: each start counted up to its end
+        index = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return keys[index]
+
+    def _cached_position_keys(self, field: str, term: str) -> np.ndarray | None:
+        key = ("positions", field, term)
+        with self._lock:
+            keys = self._cache.get(key)
+        if keys is None:
+            keys = self._load_position_keys(field, term)
+            if keys is None:
+                return None  # not cached: builds without positions in their arrays
+            keys = Postings(keys, EMPTY_SCORES)
+        # kept as Postings whose ids are the keys, against the postings' budget (a hit
+        # becomes the most recently used)
+        return self._cached_postings(key, lambda: keys).ids
+
+    def _load_position_keys(self, field: str, term: str) -> np.ndarray | None:
         keys = []
         for (leaf, offset, _), arrays in zip(self.leaves, self.arrays, strict=True):
-            lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
-            if lo == hi:
-                continue
             if arrays is None or not arrays.has_positions(field):
-                return None
-            found = arrays.positions(field, term, docs[lo:hi] - offset)
+                if (field, term) in leaf:
+                    return None
+                continue
+            found = arrays.all_positions(field, term)
             if found is not None:
                 local, where = found
-                keys.append(((local + offset) << 32) | where.astype(np.int64))
-        return np.concatenate(keys) if keys else EMPTY_IDS
+                keys.append(((local.astype(np.int64) + offset) << 32) | where.astype(np.int64))
+        found = np.concatenate(keys) if keys else EMPTY_IDS
+        found.flags.writeable = False  # shared by every query
+        return found
 
     def shown_fields(self, docnum: int, searcher) -> dict:
         """What a results page shows of an article (id, source, date, title, body, glued):

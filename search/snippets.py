@@ -128,13 +128,15 @@ def _words(text: str, starts: frozenset[str], glued: Glued):
     whole: set[int] = set()  # word starts of candidates
     long_only: set[int] = set()  # word starts of candidates if the word has MIN_GLUED+ chars
     size = len(lowered)
+    find = lowered.find
     for form in starts:
         # A form shorter than PREFIX ("r", rok's abbreviation) is a candidate as a whole
         # word only: a longer word starting with it starts like another form or like none.
         short = len(form) < PREFIX
-        at = lowered.find(form)
+        at = find(form)
         while at >= 0:
-            if not at or not _is_word_char(lowered[at - 1]):
+            before = lowered[at - 1] if at else " "
+            if not (before.isalnum() or before == "_"):  # _is_word_char, inlined (hot)
                 after = at + len(form)
                 if not short or after == size or not _is_word_char(lowered[after]):
                     whole.add(at)
@@ -142,7 +144,7 @@ def _words(text: str, starts: frozenset[str], glued: Glued):
                 begin = _word_start(text, at)
                 if at - begin >= 4:
                     long_only.add(begin)
-            at = lowered.find(form, at + 1)
+            at = find(form, at + 1)
     if glued:
         for pair in _CAMEL_PAIR.finditer(text):
             whole.add(_word_start(text, pair.start()))
@@ -265,25 +267,37 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _best_window(text: str, spans, wanted: frozenset[str]) -> tuple[int, int, set[str]]:
+def _best_window(
+    text: str, spans, wanted: frozenset[str], bounds: dict | None = None
+) -> tuple[int, int, set[str]]:
     """The window (about SNIPPET_CHARS, starting CONTEXT_BEFORE before one of the matches)
     that covers the most wanted terms, then the most matches, the earliest on ties.
 
     Spans are in text order and do not overlap, so the matches inside a window are a run
     of them, found by bisection: the cost grows with the matches times those in a window,
-    not with the square of the matches."""
+    not with the square of the matches. ``bounds``: each anchor's window, kept between the
+    calls for one snippet's fragments."""
+    bounds = {} if bounds is None else bounds
     starts = [sp[0] for sp in spans]
     ends = [sp[1] for sp in spans]
     best = None
     for anchor in starts:
-        start, end = _word_bounds(
-            text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
-        )
+        window = bounds.get(anchor)
+        if window is None:
+            window = bounds[anchor] = _word_bounds(
+                text, anchor - CONTEXT_BEFORE, anchor - CONTEXT_BEFORE + SNIPPET_CHARS
+            )
+        start, end = window
         lo, hi = bisect_left(starts, start), bisect_right(ends, end)
-        covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
+        if hi - lo == 1:
+            covered = spans[lo][2] & wanted
+        else:
+            covered = set().union(*(sp[2] for sp in spans[lo:hi])) & wanted
         score = (len(covered), max(0, hi - lo), -anchor)
         if best is None or score > best[0]:
             best = (score, start, end, covered)
+            if len(covered) == len(wanted) and hi - lo == len(spans):
+                break  # every term and every match: no later anchor scores higher
     _, start, end, covered = best
     return start, end, covered
 
@@ -323,10 +337,11 @@ def snippet(
     wanted = frozenset().union(*(sp[2] for sp in spans))
     windows = []
     remaining = list(spans)
+    bounds: dict[int, tuple[int, int]] = {}
     for _ in range(MAX_FRAGMENTS):
         if not remaining or not wanted:
             break
-        start, end, covered = _best_window(text, remaining, wanted)
+        start, end, covered = _best_window(text, remaining, wanted, bounds)
         windows.append((start, end))
         wanted = wanted - covered
         remaining = [sp for sp in remaining if sp[2] & wanted]

@@ -104,7 +104,9 @@ class SegmentTexts(ArrayFile):
     def __init__(self, path: Path):
         super().__init__(path, MAGIC)
         a = self.arrays
-        self._columns = [(f, a[f"{f}.end"], a[f"{f}.bytes"]) for f in TEXT_FIELDS]
+        # per field: where each document's bytes end, and where the field's bytes start in
+        # the map (a document's text is then one slice of the map and a decode)
+        self._columns = [(f, a[f"{f}.end"], self.starts[f"{f}.bytes"]) for f in TEXT_FIELDS]
         self.count = len(self._columns[0][1])
         self.spaced = SPACED in a
         if any(len(end) != self.count for _, end, _ in self._columns):
@@ -112,9 +114,10 @@ class SegmentTexts(ArrayFile):
 
     def fields(self, local: int) -> dict:
         out: dict[str, object] = {}
-        for field, end, data in self._columns:
-            start = int(end[local - 1]) if local else 0
-            out[field] = data[start : int(end[local])].tobytes().decode("utf-8")
+        mapped = self._map
+        for field, end, at in self._columns:
+            start = at + int(end[local - 1]) if local else at
+            out[field] = mapped[start : at + int(end[local])].decode("utf-8")
         if out["glued"] == GLUED_UNKNOWN:
             out["glued"] = True
         out["spaced"] = self.spaced

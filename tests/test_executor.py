@@ -78,7 +78,30 @@ def test_same_after_an_update_leaves_deleted_documents(tmp_path):
     assert ix.reader().has_deletions()  # the edited file's old articles are deleted in place
     compare(index, QUERIES + ["Odwiedziny", "Wizyta"])
     same_postings_as_whoosh(index)
+    same_position_keys_as_whoosh(index)
     same_texts_as_whoosh(index)
+
+
+def same_position_keys_as_whoosh(index_path) -> None:
+    """Position keys of a term in some documents (all that hold it, every other one, one,
+    none, documents that do not) equal the positions Whoosh decodes, over every segment."""
+    ix = whoosh_index.open_dir(str(index_path.resolve()))
+    view = IndexView(ix, FIELDS, BM25_B, BM25_K1)
+    checked = 0
+    try:
+        for field in FIELDS:
+            for raw in list(view.reader.lexicon(field))[::7]:
+                term = raw.decode("utf-8")
+                held = view.postings(field, term).ids
+                others = np.setdiff1d(np.arange(view.doc_count_all), held)[:5]
+                for docs in (held, held[::2], held[-1:], held[:0], np.union1d(held[:3], others)):
+                    found = view.positions(field, term, docs)
+                    expected = sorted(d << 32 | p for d, where in found.items() for p in where)
+                    assert view.position_keys(field, term, docs).tolist() == expected
+                    checked += 1
+    finally:
+        view.close()
+    assert checked > 100
 
 
 def same_texts_as_whoosh(index_path) -> None:
@@ -136,8 +159,7 @@ def same_postings_as_whoosh(index_path) -> None:
                 while matcher.is_active():
                     expected += [(matcher.id(), p) for p in matcher.value_as("positions")]
                     matcher.next()
-                held = ids.astype(np.int64)
-                docs, where = arrays.positions(field, term.decode("utf-8"), held)
+                docs, where = arrays.all_positions(field, term.decode("utf-8"))
                 assert list(zip(docs.tolist(), where.tolist(), strict=True)) == expected
                 checked += 1
         for absent in ("", "zzzz", "bezdomnośćx", "ż" * 40):
@@ -259,6 +281,7 @@ def test_segments_split_when_the_buffer_fills(tmp_path, monkeypatch):
     split = SearchEngine(index)
     assert len(split._searcher().reader().leaf_readers()) == len(list(corpus.glob("*.txt")))
     compare(index, QUERIES)
+    same_position_keys_as_whoosh(index)
     for text in ("bezdomność", "wizyta studentów", "Kraków"):
         got = [(h.id, h.score) for h in split.search(text, per_page=50).hits]
         assert got == [(h.id, h.score) for h in whole.search(text, per_page=50).hits]

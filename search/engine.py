@@ -14,7 +14,7 @@ from whoosh.scoring import BM25F
 
 from search.analysis import analyze_text
 from search.budget import NO_DEADLINE, Deadline
-from search.executor import NONE, Executor, Matches, contains, difference
+from search.executor import NONE, Executor, Matches, contains, difference, kept
 from search.planner import (
     QueryContext,
     QueryPlan,
@@ -193,8 +193,9 @@ def _filter_and_count(view: IndexView, complete: Matches, rest: Matches, filters
         if filters.source:
             code = view.column("source_codes").get(filters.source, -1)
             in_source = sources[everything] == code
-        year_counts = _count(years, everything if in_source is None else everything[in_source])
-        source_counts = _count(sources, everything if in_year is None else everything[in_year])
+        of_source = everything if in_source is None else kept(everything, in_source)
+        of_year = everything if in_year is None else kept(everything, in_year)
+        year_counts, source_counts = _count(years, of_source), _count(sources, of_year)
         masks = [m for m in (in_year, in_source) if m is not None]
         keep, split = np.logical_and.reduce(masks), len(complete)
         complete, rest = complete.where(keep[:split]), rest.where(keep[split:])

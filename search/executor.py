@@ -31,7 +31,11 @@ class Matches:
         return len(self.ids)
 
     def where(self, keep: np.ndarray) -> Matches:
-        return Matches(self.ids[keep], self.scores[keep])
+        """The matches where the boolean mask ``keep`` is true: taken at the positions it
+        holds, not by boolean indexing, which branches on every element (5-9 times as slow
+        on 66k matches when the mask keeps 30-70% of them, NumPy 2.4)."""
+        at = np.flatnonzero(keep)
+        return Matches(self.ids.take(at), self.scores.take(at))
 
     def top(self, limit: int | None = None, key: np.ndarray | None = None) -> np.ndarray:
         """Positions of the best matches: by score (or by ``key`` descending, then score),
@@ -50,6 +54,12 @@ class Matches:
         return order if limit is None else order[:limit]
 
 
+def kept(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``values[keep]`` for a boolean mask, taken at the positions it holds (see
+    Matches.where)."""
+    return values.take(np.flatnonzero(keep))
+
+
 def kth_best(scores: np.ndarray, k: int) -> float:
     """The k-th largest score (exactly what np.partition gives). Each of the k best block
     maxima has at least one score at or above it, so the k-th best score is too: only the
@@ -59,7 +69,7 @@ def kth_best(scores: np.ndarray, k: int) -> float:
         width = len(scores) // blocks
         maxima = scores[: blocks * width].reshape(blocks, width).max(axis=1)
         bound = np.partition(maxima, blocks - k)[blocks - k]
-        head = scores[scores >= bound]
+        head = kept(scores, scores >= bound)
         if len(head) >= k:
             return float(np.partition(head, len(head) - k)[-k])
     return float(np.partition(scores, len(scores) - k)[-k])
@@ -165,13 +175,13 @@ def intersection(parts: list[Matches]) -> Matches:
             spread = np.full(size, np.nan)  # scores are never NaN: NaN marks "absent"
             spread[other.ids] = other.scores
             theirs = spread[ids]
-            found = ~np.isnan(theirs)
-            ids, scores = ids[found], scores[found] + theirs[found]
+            at = np.flatnonzero(~np.isnan(theirs))  # (see Matches.where)
+            ids, scores = ids.take(at), scores.take(at) + theirs.take(at)
         else:
             at = np.searchsorted(other.ids, ids)
             np.minimum(at, len(other.ids) - 1, out=at)
-            found = other.ids[at] == ids
-            ids, scores = ids[found], scores[found] + other.scores[at[found]]
+            found = np.flatnonzero(other.ids[at] == ids)  # (see Matches.where)
+            ids, scores = ids.take(found), scores.take(found) + other.scores.take(at.take(found))
         if not len(ids):
             return NONE
     return Matches(ids, scores)
@@ -291,8 +301,8 @@ class Executor:
             if starts is None:
                 starts = keys
                 continue
-            at = keys[(keys & 0xFFFFFFFF) >= k] - k  # where the phrase would start
-            starts = starts[contains(at, starts)]
+            at = kept(keys, (keys & 0xFFFFFFFF) >= k) - k  # where the phrase would start
+            starts = kept(starts, contains(at, starts))
             if not len(starts):
                 break
         return contains(np.unique(starts >> 32), docs)

@@ -161,6 +161,15 @@ def analyze_text(text: str) -> list[WordTerms]:
 
 
 @depends_on_table
+@lru_cache(maxsize=4096)
+def analyze_clause(text: str) -> tuple[WordTerms, ...]:
+    """``analyze_text`` of a query's clause, memoised: planning asks for each clause three
+    times (the query's limits, its phrases' limits, the clause's query), and a service sees
+    the same queries often. Only for query text, whose length the request bounds."""
+    return tuple(analyze_text(text))
+
+
+@depends_on_table
 @lru_cache(maxsize=CACHE_WORDS)
 def indexed(surface: str) -> tuple[tuple[tuple[str, int, int, int], ...], int] | None:
     """How one word is indexed: its (term, position offset, start, end) entries, offsets and

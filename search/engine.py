@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
-from search.analysis import analyze_text
+from search.analysis import analyze_clause, analyze_text
 from search.budget import NO_DEADLINE, Deadline
 from search.executor import NONE, Executor, Matches, contains, difference, kept
 from search.planner import (
@@ -530,7 +530,7 @@ class SearchEngine:
         replaced: dict[str, str] = {}
         frequency = lambda term: reader.doc_frequency("body", term)  # noqa: E731
         for clause in parsed.clauses:
-            for word in analyze_text(clause.text):
+            for word in analyze_clause(clause.text):
                 if not word.surface.isalpha():
                     continue  # numbers and codes are not misspelt words ("1" is not "12")
                 if alternatives(reader, word, FIELDS, ctx):

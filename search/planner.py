@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cachetools import LRUCache
 from whoosh import query as Q
 
-from search.analysis import WordTerms, analyze_text
+from search.analysis import WordTerms, analyze_clause
 from search.morphology import family, is_known, normalize
 from search.query import FIELDS, Clause, ParsedQuery
 from search.ranking import BonusQuery
@@ -219,7 +219,7 @@ def phrase_query(reader, words: list[WordTerms], fields, terms: set[str], ctx):
 
 def clause_query(reader, clause: Clause, terms: set[str], ctx: QueryContext):
     fields = (clause.field,) if clause.field else FIELDS
-    words = analyze_text(clause.text)
+    words = analyze_clause(clause.text)
     if not words:
         return None  # only stop words: nothing to require
     if clause.phrase and len(words) > 1:
@@ -232,7 +232,7 @@ def is_heavy(parsed: ParsedQuery) -> bool:
     """Whether a query may cost far more than a search: phrases (positions are read), glued
     words (matched as phrases) and word lists longer than questions are (99% of PoQuAD's
     questions have at most 10 words). The service runs one at a time."""
-    words = [w for c in parsed.clauses for w in analyze_text(c.text)]
+    words = [w for c in parsed.clauses for w in analyze_clause(c.text)]
     if len(words) > MAX_LIGHT_WORDS:
         return True
     return any(c.phrase for c in parsed.clauses) or any(w.parts for w in words)
@@ -241,12 +241,12 @@ def is_heavy(parsed: ParsedQuery) -> bool:
 def check_limits(parsed: ParsedQuery) -> list[WordTerms]:
     """The query's words (excluded ones left out); QueryError when the query or one of its
     phrases holds too many (every backend applies the same bounds)."""
-    words = [w for c in parsed.clauses for w in analyze_text(c.text)]
-    excluded_words = sum(len(analyze_text(c.text)) for c in parsed.excluded)
+    words = [w for c in parsed.clauses for w in analyze_clause(c.text)]
+    excluded_words = sum(len(analyze_clause(c.text)) for c in parsed.excluded)
     if len(words) + excluded_words > MAX_QUERY_WORDS:
         raise QueryError(f"A query may hold at most {MAX_QUERY_WORDS} words.", "q")
     for clause in parsed.clauses + parsed.excluded:
-        if clause.phrase and len(analyze_text(clause.text)) > MAX_PHRASE_WORDS:
+        if clause.phrase and len(analyze_clause(clause.text)) > MAX_PHRASE_WORDS:
             raise QueryError(f"A phrase may hold at most {MAX_PHRASE_WORDS} words.", "q")
     return words
 

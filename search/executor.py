@@ -239,8 +239,12 @@ class Executor:
             ids, scores = self.view.bm25(q.fieldname, q.text)
             return Matches(ids, scores * q.boost if q.boost != 1 else scores)
         if isinstance(q, BonusQuery):
-            child = self.run(q.child)
-            return Matches(child.ids, child.scores + q.bonus)
+            if (key := tree_key(q.child)) is not None:
+                # A word with its bonus (each word of a partial-match query): cached per
+                # build like its readings, not a new array of 70k scores per search.
+                found = self.view.cached(("bonus", q.bonus, key), lambda: self._bonus(q))
+                return Matches(found.ids, found.scores)
+            return self._bonus(q)
         if isinstance(q, Q.AndNot):
             return difference(self.run(q.a), self.run(q.b))
         if isinstance(q, Q.Or) and _across_fields(q):
@@ -263,6 +267,10 @@ class Executor:
             ids = np.flatnonzero(self.view.live).astype(np.int64)
             return Matches(ids, np.ones(len(ids)))  # Whoosh scores Every() 1.0
         return self._whoosh(q)
+
+    def _bonus(self, q: BonusQuery) -> Matches:
+        child = self.run(q.child)
+        return Matches(child.ids, child.scores + q.bonus)
 
     def _combine(self, q: Q.Or | Q.And) -> Matches:
         parts = [self.run(sub) for sub in q.subqueries]

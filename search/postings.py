@@ -316,6 +316,7 @@ class IndexView:
             return None
         if not len(keys) or not len(docs):
             return EMPTY_IDS
+        docs = docs.astype(np.int64, copy=False)  # shifted by 32 below
         lo = np.searchsorted(keys, docs << 32)
         hi = np.searchsorted(keys, (docs + 1) << 32)
         counts = hi - lo

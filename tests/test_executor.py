@@ -223,6 +223,8 @@ def test_segments_without_posting_arrays_are_read_through_whoosh(tmp_path):
 def test_year_facet_counts_cover_every_match(engine):
     result = engine.search("wizyta", per_page=50)
     assert sum(f.count for f in result.years) == result.total
+    values = [f.value for f in result.years]  # newest first, unknown ("") last, once each
+    assert values == sorted(set(values), key=lambda v: v or "0", reverse=True)
     year = next(f for f in result.years if f.value)
     narrowed = engine.search("wizyta", per_page=50, filters=Filters(year=int(year.value)))
     assert narrowed.total == year.count

@@ -348,7 +348,9 @@ class IndexView:
             if found is not None:
                 local, where = found
                 keys.append(((local.astype(np.int64) + offset) << 32) | where.astype(np.int64))
-        found = np.concatenate(keys) if keys else EMPTY_IDS
+        if not keys:
+            return EMPTY_IDS
+        found = np.concatenate(keys)
         found.flags.writeable = False  # shared by every query
         return found
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from indexer.audit import Finding, find_problems
-from indexer.dates import document_year, find_date
+from indexer.dates import article_dates
 from indexer.splitter import ParsedDocument, split_document
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -172,10 +172,10 @@ def read_document(
 
 def _articles(doc: ParsedDocument, source: str) -> list[Article]:
     bodies = [raw.body for raw in doc.articles]
-    year = document_year(bodies)
+    dates = article_dates(bodies)
     seen: dict[str, int] = {}
     articles = []
-    for raw, body in zip(doc.articles, bodies, strict=True):
+    for raw, body, date in zip(doc.articles, bodies, dates, strict=True):
         occurrence = seen.get(raw.title, 0)
         seen[raw.title] = occurrence + 1
         articles.append(
@@ -184,7 +184,7 @@ def _articles(doc: ParsedDocument, source: str) -> list[Article]:
                 source=source,
                 institution=doc.institution,
                 title=raw.title,
-                date=find_date(body, year),
+                date=date,
                 body=body,
             )
         )

@@ -3,7 +3,7 @@
 import pytest
 
 from indexer.corpus import CorpusError, decode, parse_document, read_corpus
-from indexer.dates import document_year, find_date
+from indexer.dates import article_dates, document_year, find_date
 
 DATES = [
     ("W dniu 11 października, w siedzibie", 2007, "2007-10-11"),
@@ -18,6 +18,13 @@ DATES = [
     ("W dniu 11 października", None, "--10-11"),
     ("W kwietniu odbyło się", None, "--04"),
     ("Bez żadnej daty, tylko program CARDS 2003.", 2007, None),
+    # a date's first digit starts a word: not inside "nr12.05.2015" or "123.05.2015"
+    ("Pismo nr12.05.2015 i 123.05.2015, spotkanie 7.06.2015", None, "2015-06-07"),
+    ("Sala A3 maja 2010, potem 3 Maja 2010", None, "2010-05-03"),
+    ("1.02.07 na początku tekstu", None, "2007-02-01"),
+    # upper case, and a letter whose lower case is longer (İ): matched as written
+    ("DNIA 11 PAŹDZIERNIKA 2007 R.", None, "2007-10-11"),
+    ("İzmir, 11 października 2007", None, "2007-10-11"),
 ]
 
 
@@ -29,6 +36,15 @@ def test_find_date(text, year, expected):
 def test_document_year_is_the_most_frequent_explicit_year():
     assert document_year(["21 lutego 2007", "08-11.10.07", "marca 2015"]) == 2007
     assert document_year(["nic"]) is None
+
+
+def test_article_dates_default_to_the_document_year():
+    bodies = [text for text, _, _ in DATES]
+    year = document_year(bodies)
+    assert article_dates(bodies) == [find_date(body, year) for body in bodies]
+    assert article_dates(["W kwietniu", "21 lutego 2009", "marca 2009 i 3.04.2008"]) == [
+        "2009-04", "2009-02-21", "2008-04-03",
+    ]
 
 
 def test_seed_article_dates(corpus_dir):

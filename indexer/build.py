@@ -39,7 +39,6 @@ from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.vocabulary import share_words
 from indexer.writer import segment_writer
-from search.analysis import glued_words
 from search.engine import BM25_B, BM25_K1
 from search.morphology import warm_up
 from search.postings import IndexView, lexicon_words
@@ -103,10 +102,10 @@ class BuildReport:
 
 def article_fields(article: Article) -> dict:
     """The index fields of one article."""
+    # "glued", the glued words of the title and body, is filled in by the writer (from the
+    # codes of their words; "": none; builds before schema 5 have none, before that a
+    # bool): snippets look for these words by parts
     return {
-        # the glued words of the title and body, space-separated ("": none; builds before
-        # schema 5 have none, before this a bool): snippets look for these words by parts
-        "glued": " ".join(sorted({*glued_words(article.title), *glued_words(article.body)})),
         "id": article.id,
         "source": article.source,
         "institution": article.institution or "",

@@ -36,7 +36,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search import postfiles, textfiles
-from search.analysis import PolishPositions, TermCodes
+from search.analysis import PolishPositions, TermCodes, glued_words
 from search.postings import WORDS_FIELD
 from search.query import FIELDS
 
@@ -144,9 +144,9 @@ class FieldCodes:
         self.starts = array("q")  # where each document's codes start
         self.docnums = array("i")
 
-    def add(self, docnum: int, text: str) -> int:
-        """Add a document's text; return its length (entries)."""
-        codes = self.table.codes(text)
+    def add(self, docnum: int, codes: array) -> int:
+        """Add a document's text as its codes (``self.table.codes``); return its length
+        (entries)."""
         self.docnums.append(docnum)
         self.starts.append(len(self.codes))
         self.codes.extend(codes)
@@ -357,10 +357,16 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
         terms_file.lastkey = key
 
 
+# The stored field of a document's glued words (``search.analysis.glued_words`` of its
+# analysed texts, space-separated): filled in here when a document comes without it.
+GLUED_FIELD = "glued"
+
+
 class FastSegmentWriter(SegmentWriter):
     """SegmentWriter whose flush serves document lengths from memory and records the
     scored fields' postings as arrays; with ``per_term``, the fast path of the module's
-    docstring."""
+    docstring. A document without a ``GLUED_FIELD`` value gets its analysed texts' glued
+    words there (with ``per_term``, read from the codes of their words)."""
 
     _recorded: postfiles.PostingRecorder | None = None
 
@@ -375,9 +381,9 @@ class FastSegmentWriter(SegmentWriter):
         if per_term:
             self.pool.cleanup()
             self.pool = TermPool(kwargs.get("limitmb", 128))
-            codes = TermCodes()
+            self._codes = TermCodes()  # one table of word codes for the title and body
             self._columnar = {
-                name: FieldCodes(codes, field.format.field_boost)
+                name: FieldCodes(self._codes, field.format.field_boost)
                 for name, field in self.schema.items()
                 if isinstance(field.format, PolishPositions)
             }
@@ -387,12 +393,22 @@ class FastSegmentWriter(SegmentWriter):
         their words' codes until the flush (``FieldCodes``), and the other fields' postings
         pooled as lists. Boosts (``_boost`` and the like) are refused: the codes keep none,
         and Whoosh's own path would pool postings the flush does not read."""
+        derive_glued = GLUED_FIELD not in fields and GLUED_FIELD in self.schema
         if not self._columnar:
+            if derive_glued:
+                fields[GLUED_FIELD] = self._glued_words(fields)
             return super().add_document(**fields)
         boosts = sorted(name for name in fields if name.startswith("_"))
         if boosts:
             raise ValueError(f"the per-term writer takes no boosts ({', '.join(boosts)})")
         self._check_state()
+        coded = {
+            name: self._codes.codes(fields[name])
+            for name in self._columnar
+            if fields.get(name) is not None
+        }
+        if derive_glued:
+            fields[GLUED_FIELD] = " ".join(self._codes.glued_words(*coded.values()))
         schema, perdocwriter, docnum, pool = self.schema, self.perdocwriter, self.docnum, self.pool
         perdocwriter.start_doc(docnum)
         try:
@@ -406,7 +422,7 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 columnar = self._columnar.get(fieldname)
                 if columnar is not None:
-                    length = columnar.add(docnum, value)
+                    length = columnar.add(docnum, coded[fieldname])
                     pool.count(length)
                 elif field.indexed:
                     for text, freq, weight, vbytes in field.index(value):
@@ -423,6 +439,16 @@ class FastSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _glued_words(self, fields: dict) -> str:
+        """The glued words of a document's analysed texts, space-separated."""
+        texts = [
+            value
+            for name, value in fields.items()
+            if value is not None and name in self.schema
+            and isinstance(self.schema[name].format, PolishPositions)
+        ]
+        return " ".join(sorted({word for text in texts for word in glued_words(text)}))
 
     def _flush_segment(self):
         self.perdocwriter.close()

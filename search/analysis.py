@@ -284,9 +284,13 @@ class TermCodes:
         self._width = array("i")  # per code: how many positions it takes
         self._entry_term = array("i")  # per entry: the term's number
         self._entry_offset = array("i")  # per entry: position offset within the word
+        self._words: list[str] = []  # per code: the word
+        self._glued = bytearray()  # per code: whether the word is glued (``is_glued``)
 
     def _new_code(self, word: str) -> int:
         found = _entries[word]
+        self._words.append(word)
+        self._glued.append(_glued[word])
         self._first.append(len(self._entry_term))
         if found is None:
             self._count.append(0)
@@ -307,6 +311,12 @@ class TermCodes:
     def codes(self, text: str) -> array:
         """The codes of the text's words, in order."""
         return array("i", map(self._codes.__getitem__, WORD_RE.findall(text)))
+
+    def glued_words(self, *texts: array) -> list[str]:
+        """The distinct glued words among the codes of the texts, sorted: ``glued_words``
+        of the texts, read from their codes instead of matching their words again."""
+        distinct = set().union(*texts)
+        return sorted(map(self._words.__getitem__, filter(self._glued.__getitem__, distinct)))
 
     def entry_count(self, codes: array) -> int:
         """How many (term, position) entries the words make: the field's length."""

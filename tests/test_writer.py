@@ -95,12 +95,14 @@ def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, m
 
 
 WORDS = ["pomoc", "pomocy", "bezdomność", "Kraków", "rodzinie", "świadczenia", "w", "i",
-         "PomocySpołecznej", "mieszkańców", "2009", "ośrodek", "MOPS", "ąę"]  # fmt: skip
+         "PomocySpołecznej", "mieszkańców", "2009", "ośrodek", "MOPS", "ąę",
+         "wizytaprzedstawicieli"]  # fmt: skip
 texts = st.lists(st.sampled_from(WORDS) | st.text(string.ascii_letters, max_size=6),
                  max_size=40).map(" ".join)  # fmt: skip
+# Without "glued": each writer fills in the glued words (per term: from the words' codes).
 documents = st.lists(
     st.builds(lambda title, body, n: {"id": f"d{n}", "source": f"s{n % 3}.txt", "title": title,
-                                      "body": body, "glued": "", "year": "2009"},
+                                      "body": body, "year": "2009"},
               texts, texts, st.integers(0, 10_000)),  # fmt: skip
     min_size=1,
     max_size=200,
@@ -114,6 +116,19 @@ def test_per_term_pool_matches_whoosh_on_any_documents(tmp_path_factory, docs):
     whoosh = build(folder / "whoosh", docs, per_term=False)
     ours = build(folder / "ours", docs, per_term=True)
     assert segment_contents(ours) == segment_contents(whoosh)
+
+
+@pytest.mark.parametrize("per_term", [False, True])
+def test_writers_fill_in_the_glued_words_of_the_title_and_body(tmp_path, per_term):
+    documents = [
+        {"id": "a", "title": "Wizyta PomocySpołecznej", "year": "2009",
+         "body": "wizytaprzedstawicieli i PomocySpołecznej, pomoc w Krakowie"},
+        {"id": "b", "title": "Pomoc", "body": "bezdomność", "year": "2009"},
+        {"id": "c", "title": "Pomoc", "body": "PomocySpołecznej", "glued": "", "year": "2009"},
+    ]  # fmt: skip
+    reader = build(tmp_path / "ix", documents, per_term)
+    glued = [reader.stored_fields(n)["glued"] for n in range(3)]
+    assert glued == ["PomocySpołecznej wizytaprzedstawicieli", "", ""]
 
 
 def test_per_term_writer_refuses_boosts_it_cannot_keep(tmp_path):

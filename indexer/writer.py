@@ -229,11 +229,13 @@ def _mini_weights(weights: array):
 
 
 def _block(ids: list[int], weights: list[float], values: list[bytes] | None,
-           joins_values: bool, field_lengths: list[int] | None, compression: int,
+           joins_values: bool, field_lengths: bytes | None, compression: int,
            last: bool) -> tuple[tuple[bytes, ...], float, int | None, int, float]:  # fmt: skip
     """One block of postings as the Whoosh 3 codec writes it (its length, negative for the
     term's last block; its pickled statistics; its pickled, maybe compressed data), and its
-    total weight, min and max length (min None: no lengths) and max weight."""
+    total weight, min and max length (min None: no lengths) and max weight. Lengths are
+    Whoosh's length bytes (``length_to_byte``, which keeps their order) throughout:
+    ``field_lengths`` holds each document's, 0 for none."""
     block_weights = array("f", weights)
     max_weight = max(weights)
     if max_weight <= 0:
@@ -257,15 +259,14 @@ def _block(ids: list[int], weights: list[float], values: list[bytes] | None,
     level = compression if len(data) >= MIN_COMPRESSED else 0
     if level:
         data = zlib.compress(data, level)
-    info = dumps((len(ids), ids[-1], max_weight, level,
-                  length_to_byte(min_length), length_to_byte(max_length)), 2)  # fmt: skip
+    info = dumps((len(ids), ids[-1], max_weight, level, min_length or 0, max_length), 2)
     length = len(info) + len(data)
     head = pack_int(-length if last else length)
     return (head, info, data), sum(block_weights), min_length, max_length, max_weight
 
 
 def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | None,
-                    joins_values: bool, field_lengths: list[int] | None, limit: int,
+                    joins_values: bool, field_lengths: bytes | None, limit: int,
                     compression: int) -> tuple[list[bytes], tuple]:  # fmt: skip
     """A term's postings as the Whoosh 3 codec writes them (the header, then blocks of
     ``limit`` postings: the length, the pickled statistics, the compressed pickled data),
@@ -296,7 +297,7 @@ def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | 
     return chunks, (total, min_length, max_length, max_weight)
 
 
-def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
+def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
                  recorder: postfiles.PostingRecorder) -> None:  # fmt: skip
     """Write the fields' terms to the segment's postings and terms files: the bytes
     ``FieldWriter.add_postings`` writes (Whoosh 3 codec: blocks of ``blocklimit`` postings,
@@ -319,7 +320,7 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
     key = b""
     for fieldname, sorted_terms, recorded in fields:
         prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
-        field_lengths = lengths.field(fieldname) if lengths else None
+        field_lengths = lengths.get(fieldname) if lengths else None
         size = schema[fieldname].format.fixed_value_size()
         keeps_values = size != 0  # (W3PostingsWriter._mini_values)
         joins_values = size is not None and size > 0
@@ -333,8 +334,7 @@ def _write_terms(fieldwriter, schema, lengths: _LengthCache | None, fields,
             post_at += sum(map(len, chunks))
             count = len(ids)
             term_info = TERM_INFO.pack(
-                0, total, count, 0 if min_length is None else length_to_byte(min_length),
-                length_to_byte(max_length), max_weight, ids[0], ids[-1],
+                0, total, count, min_length or 0, max_length, max_weight, ids[0], ids[-1],
             ) + pack_long(start) + pack_int(post_at - start)  # fmt: skip
             key = prefix + text
             offsets.append(term_at)
@@ -378,6 +378,8 @@ class FastSegmentWriter(SegmentWriter):
         # The segment's WORDS_FIELD terms once flushed (per-term writer): what reading its
         # lexicon back through Whoosh would give (a third of a second at 5k articles).
         self.words: list[bytes] = []
+        # Per scored field, each document's length byte as Whoosh records it (per term)
+        self._length_bytes: dict[str, bytearray] = {}
         if per_term:
             self.pool.cleanup()
             self.pool = TermPool(kwargs.get("limitmb", 128))
@@ -429,6 +431,8 @@ class FastSegmentWriter(SegmentWriter):
                         if field.scorable:
                             length += freq
                         pool.add((fieldname, text, docnum, weight, vbytes))
+                if length:
+                    self._record_length(fieldname, docnum, length)
                 perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
                 if field.column_type:
                     perdocwriter.add_column_value(fieldname, field.column_type,
@@ -439,6 +443,35 @@ class FastSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _record_length(self, fieldname: str, docnum: int, length: int) -> None:
+        """Keep a document's length byte of a field (what ``add_field`` records)."""
+        found = self._length_bytes.get(fieldname)
+        if found is None:
+            found = self._length_bytes[fieldname] = bytearray()
+        if len(found) < docnum:
+            found.extend(bytes(docnum - len(found)))
+        found.append(length_to_byte(length))
+
+    def _field_lengths(self) -> dict[str, bytes]:
+        """Every scored field's length bytes, one per document (0: none): as recorded while
+        adding (``_record_length``), or else read back from the documents written."""
+        count = self.docnum
+        if not self._columnar:  # added by Whoosh's add_document
+            reader = self.per_document_reader()
+            try:
+                lengths = _LengthCache(reader, count)
+                return {
+                    name: bytes(map(length_to_byte, lengths.field(name)))
+                    for name, field in self.schema.items()
+                    if field.scorable
+                }
+            finally:
+                reader.close()
+        return {
+            name: bytes(found) + bytes(count - len(found))
+            for name, found in self._length_bytes.items()
+        }
 
     def _glued_words(self, fields: dict) -> str:
         """The glued words of a document's analysed texts, space-separated."""
@@ -452,10 +485,9 @@ class FastSegmentWriter(SegmentWriter):
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        reader = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _LengthCache(reader, self.docnum) if reader else None
         recorder = self._recorded = postfiles.PostingRecorder(FIELDS)
         if isinstance(self.pool, TermPool):
+            lengths = self._field_lengths() if self.codec.length_stats else None
             fields = []
             for name in sorted({*self.pool.fields, *self._columnar}):
                 if name in self._columnar:
@@ -468,9 +500,13 @@ class FastSegmentWriter(SegmentWriter):
                 else:
                     fields.append((name, self.pool.sorted_terms(name), name in recorder.fields))
             _write_terms(self.fieldwriter, self.schema, lengths, fields, recorder)
-        else:
-            postings = recorder.tee(self.pool.iter_postings())
-            self.fieldwriter.add_postings(self.schema, lengths, postings)
+            self.fieldwriter.close()
+            return
+        reader = self.per_document_reader() if self.codec.length_stats else None
+        postings = recorder.tee(self.pool.iter_postings())
+        self.fieldwriter.add_postings(
+            self.schema, _LengthCache(reader, self.docnum) if reader else None, postings
+        )
         self.fieldwriter.close()
         if reader:
             reader.close()

@@ -142,3 +142,25 @@ def test_per_term_writer_refuses_boosts_it_cannot_keep(tmp_path):
     writer.add_document(**document)
     writer.commit(merge=False)
     assert ix.reader().doc_frequency("title", "pomoc") == 1
+
+
+def test_per_term_writer_without_analysed_fields_reads_the_lengths_back(tmp_path):
+    """A schema without the coded title and body: Whoosh's add_document records the
+    lengths, which the per-term flush reads back (the same segment as Whoosh's writer)."""
+    from whoosh.fields import ID, TEXT, Schema
+
+    schema = Schema(id=ID(stored=True), text=TEXT(stored=True))
+    docs = [{"id": f"d{n}", "text": " ".join(["alfa beta"] * (n % 7 + 1))} for n in range(300)]
+    readers = []
+    for per_term in (False, True):
+        folder = tmp_path / str(per_term)
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), schema, indexname=INDEX_NAME)
+        writer = segment_writer(ix, per_term=per_term)
+        for fields in docs:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+        readers.append(ix.reader())
+    whoosh, ours = readers
+    assert ours.term_info("text", "alfa").max_length() == 7 * 2
+    assert segment_contents(ours) == segment_contents(whoosh)

@@ -197,10 +197,12 @@ def glue_trials(cands: list[Candidate], i: int, stats: DocumentStats):
     following = cands[i + 1] if i + 1 < len(cands) else None
     after = cands[i + 2] if i + 2 < len(cands) else None
     # A glued headline ends its line, so only the last MAX_TITLE_CHARS characters can hold one.
-    for match in GLUE_POINT.finditer(cand.text, max(0, len(cand.text) - MAX_TITLE_CHARS)):
-        head, tail = cand.text[: match.start()], cand.text[match.start() :]
+    # (A glue point at that limit follows the character before it: the match starts there.)
+    for match in GLUE_POINT.finditer(cand.text, max(0, len(cand.text) - MAX_TITLE_CHARS - 1)):
+        at = match.end()
+        head, tail = cand.text[:at], cand.text[at:]
         trial = Candidate(tail, cand.line, blank_before=0, blank_after=cand.blank_after, glued=True)
-        yield match.start(), candidate_features(trial, head, following, stats, after)
+        yield at, candidate_features(trial, head, following, stats, after)
 
 
 def cut(cands: list[Candidate], i: int, at: int) -> None:

@@ -89,7 +89,9 @@ def test_term_codes_give_the_entries_of_term_positions(corpus_dir):
     from search.analysis import TermCodes, term_positions
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
-    texts[1:1] = ["", "i w z na", "Ośrodka PomocySpołecznej wizytaprzedstawicieli", "—"]
+    texts[1:1] = ["", "i w z na", "Ośrodka PomocySpołecznej wizytaprzedstawicieli", "—",
+                  # white space of every kind between words, and words glued by punctuation
+                  "pomoc\u00a0społeczna\u2028Kraków\tw\u3000domu\x1cdzieci, Nr_5;rodzina.Ośrodek"]
     table = TermCodes()
     codes = [table.codes(text) for text in texts]
     starts = np.cumsum([0, *map(len, codes[:-1])])
@@ -101,3 +103,4 @@ def test_term_codes_give_the_entries_of_term_positions(corpus_dir):
         assert found == term_positions(text)
         assert table.entry_count(codes[i]) == sum(map(len, found.values()))
     assert len(set(which.tolist())) == len(texts) - 3  # the empty and stop-word-only texts
+    assert [table.codes(text) for text in texts] == codes  # again, from the memo

@@ -30,9 +30,21 @@ DAY_MONTH = re.compile(
 FULL_YEAR = re.compile(r"(?:19|20)\d\d")
 # "08-11.10.07", "15-18.07.07", "12.05.2015"
 NUMERIC = re.compile(r"(\d(?<!\w\d)\d?)(?:\s*[-–]\s*\d{1,2})?\.(\d{1,2})\.(\d{4}|\d{2})\b")
-# "W styczniu 2007", "w kwietniu": searched in the lower-cased text, which is 2.5 times
-# faster than a case-insensitive search starting at every letter
-MONTH_ONLY = re.compile(rf"\b{MONTH_WORD}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?")
+
+
+def _by_first_letter(alternatives: str) -> str:
+    """A group of lower-case words as alternatives by first letter, each starting a word
+    ("m(?<!\\wm)(?:arca|aja)" for "marca|maja"): the engine skips in C to the next of those
+    letters instead of trying "\\b" and every word at every character."""
+    rests: dict[str, list[str]] = {}
+    for word in alternatives.strip("()").split("|"):
+        rests.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "(" + "|".join(rf"{c}(?<!\w{c})(?:{'|'.join(r)})" for c, r in rests.items()) + ")"
+
+
+# "W styczniu 2007", "w kwietniu": searched in the lower-cased text (2.5 times faster than
+# a case-insensitive search), the month's first letter first (1.5 times faster than "\b")
+MONTH_ONLY = re.compile(rf"{_by_first_letter(MONTH_WORD)}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?")
 
 
 def _month(word: str) -> int:

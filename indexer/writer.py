@@ -478,7 +478,8 @@ class FastSegmentWriter(SegmentWriter):
         texts = [
             value
             for name, value in fields.items()
-            if value is not None and name in self.schema
+            if value is not None
+            and name in self.schema
             and isinstance(self.schema[name].format, PolishPositions)
         ]
         return " ".join(sorted({word for text in texts for word in glued_words(text)}))

@@ -185,12 +185,23 @@ class FieldPostings:
         self._deltas[first] = self.positions[first]  # each posting's first position as it is
 
     def values(self) -> list[bytes]:
-        """Every posting's value as Whoosh's Positions format encodes it."""
+        """Every posting's value as Whoosh's Positions format encodes it (``encode_deltas``).
+        Most postings hold one position: their values are encoded once per position and
+        shared, as ``encode_deltas`` shares them, and put in place with one gather."""
+        first, ends = self._first, self.ends
+        single = (ends - first) == 1
+        positions, which = np.unique(self._deltas[first[single]], return_inverse=True)
+        table = [encode_deltas([p]) for p in positions.tolist()]
+        multi = np.flatnonzero(~single)
+        index = np.empty(len(first), dtype=np.int64)
+        index[single] = which
+        index[multi] = np.arange(len(table), len(table) + len(multi))
         deltas = self._deltas.tolist()
-        return [
+        table += [
             encode_deltas(deltas[begin:end])
-            for begin, end in zip(self._first.tolist(), self.ends.tolist(), strict=True)
+            for begin, end in zip(first[multi].tolist(), ends[multi].tolist(), strict=True)
         ]
+        return list(map(table.__getitem__, index.tolist()))
 
     def sorted_terms(self):
         """(term bytes, (docnums, weights, values)) sorted by term, like ``TermPool``'s."""

@@ -77,6 +77,30 @@ def test_per_term_pool_writes_the_segment_whoosh_writes(tmp_path):
     assert segment_contents(ours) == segment_contents(whoosh)
 
 
+def values_one_by_one(postings: writer.FieldPostings) -> list[bytes]:
+    """``FieldPostings.values`` as a call of ``encode_deltas`` per posting."""
+    deltas = postings._deltas.tolist()
+    bounds = zip(postings._first.tolist(), postings.ends.tolist(), strict=True)
+    return [writer.encode_deltas(deltas[begin:end]) for begin, end in bounds]
+
+
+def test_values_are_each_postings_positions_shared_where_single():
+    from search.analysis import TermCodes
+
+    texts = [a.body for _, found in read_corpus(SEEDS) if isinstance(found, list) for a in found]
+    texts += ["", "pomoc pomoc pomoc", "i w z"]
+    field = writer.FieldCodes(TermCodes(), 1.0)
+    for docnum, text in enumerate(texts):
+        field.add(docnum, field.table.codes(text))
+    postings = writer.FieldPostings(field)
+    values = postings.values()
+    assert values == values_one_by_one(postings)
+    singles = [v for v in values if v[:4] == b"\x00\x00\x00\x01"]
+    several = [v for v in values if v[:4] != b"\x00\x00\x00\x01"]
+    assert singles and several  # both kinds
+    assert len({id(v) for v in singles}) == len(set(singles))  # one object per position
+
+
 def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, monkeypatch):
     """With Whoosh's pickle protocol for the blocks' data, a new bytes object for each
     posting's positions and every block compressed, the postings and terms files are byte
@@ -89,6 +113,7 @@ def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, m
     monkeypatch.setattr(writer, "MIN_COMPRESSED", 0)
     encode = Positions().encode  # Whoosh's, which makes a new bytes object each time
     monkeypatch.setattr(writer, "encode_deltas", lambda deltas: encode(list(accumulate(deltas))))
+    monkeypatch.setattr(writer.FieldPostings, "values", values_one_by_one)
     ours = build_index(tmp_path / "ours", documents, per_term=True)
     for extension in (".pst", ".trm"):
         assert segment_file(ours, extension) == segment_file(whoosh, extension)

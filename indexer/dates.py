@@ -47,12 +47,19 @@ def _by_first_letter(alternatives: str) -> str:
 MONTH_ONLY = re.compile(rf"{_by_first_letter(MONTH_WORD)}\b(?:\s+(?:{YEAR}|{THIS_YEAR}))?")
 
 
-def _month(word: str) -> int:
-    word = word.lower()
+# The only letters that case-insensitive matching takes for a month name's letter though
+# lower-casing leaves them as they are (dotless ı for i, long ſ for s; "İ" lower-cases to
+# "i" and a combining dot): folded, the lower-cased text matches as the text did.
+_FOLDS = str.maketrans({"ı": "i", "ſ": "s"})
+
+
+def _month(word: str) -> int | None:
+    """The month of a month name as the patterns match it, in any case."""
+    word = word.lower().translate(_FOLDS).replace("\u0307", "")
     for prefix, number in MONTHS.items():
         if word.startswith(prefix):
             return number
-    raise ValueError(word)
+    return None
 
 
 def _year(text: str) -> int:
@@ -96,6 +103,8 @@ class Mentions:
         same = len(lowered) == len(text)
         day_month = _DAY_MONTH_LOWER if same else DAY_MONTH
         day_text = lowered if same else text
+        if same and ("ı" in lowered or "ſ" in lowered):
+            day_text = lowered.translate(_FOLDS)  # as DAY_MONTH matches them, ignoring case
         self.numeric = list(NUMERIC.finditer(lowered if same else text))
         if FULL_YEAR.search(text):
             self.day_month = list(day_month.finditer(day_text))

@@ -25,6 +25,11 @@ DATES = [
     # upper case, and a letter whose lower case is longer (İ): matched as written
     ("DNIA 11 PAŹDZIERNIKA 2007 R.", None, "2007-10-11"),
     ("İzmir, 11 października 2007", None, "2007-10-11"),
+    # letters that match case-insensitively but lower-case to themselves (ı, ſ), and İ
+    ("Spotkanie 11 stycznıa 2007", None, "2007-01-11"),
+    ("dnia 5 lıpca", 2009, "2009-07-05"),
+    ("Dnia 5 ſierpnia 2008 r.", None, "2008-08-05"),
+    ("İzmir, 5 lİpca 2007", None, "2007-07-05"),
 ]
 
 

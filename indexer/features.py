@@ -11,6 +11,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 MIN_PARAGRAPH_CHARS = 100.0
 FEATURES_VERSION = 2  # bump when a feature's meaning changes (the model must be retrained)
@@ -109,8 +110,11 @@ def sentence_breaks(text: str) -> int:
     return count
 
 
+@lru_cache(maxsize=4096)
 def ending(text: str) -> str:
-    """The kind of the text's last character: period, abbrev, qe, colon, cont, ellipsis, open."""
+    """The kind of the text's last character: period, abbrev, qe, colon, cont, ellipsis, open.
+    Memoised: a line's ending is asked as the line, as a neighbour of two others and by the
+    document's profile."""
     stripped = text.rstrip(CLOSE_QUOTES + " ")
     quoted = stripped != text.rstrip()
     last = stripped[-1:] if stripped else ""

@@ -252,12 +252,9 @@ def with_profile(
     probs = [stage.probability(f) if f is not None else 0.0 for f in feats]
     # The first line is a headline whatever its layout: it does not show the house style.
     profile = TitleProfile.of(cands[1:], probs[1:])
-    base = [
-        f if f is None else {k: v for k, v in f.items() if not k.startswith("doc_")} for f in feats
-    ]
     return [
         None if f is None else {**f, **profile_features(c, profile)}
-        for c, f in zip(cands, base, strict=True)
+        for c, f in zip(cands, feats, strict=True)
     ]
 
 

@@ -37,8 +37,10 @@ GLUE_POINT = re.compile(
     rf"[.!?…”»](?:(?<=[{LOWER}][.!?…])(?=[„\"«]?[{UPPER}0-9])"
     rf"|(?<=[0-9)”\"»][.!?…])(?=[„\"«]?[{UPPER}])|(?<=[{LOWER}.!?][”»])(?=[{UPPER}][{LOWER}]))"
 )
-# A sentence break inside a line: "Nowy punkt pomocy. Dyżury we wtorki".
-INNER_BREAK = re.compile(rf"(\S+?)([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
+# A sentence break inside a line: "Nowy punkt pomocy. Dyżury we wtorki": the sentence's
+# closing punctuation (group 1) and the space after it, found from the punctuation (the
+# engine skips to it in C; starting from each word's letters was five times slower).
+INNER_BREAK = re.compile(rf"([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
 BULLET = re.compile(r"^([-–—•·*▪►✓]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
 CONTACT = re.compile(r"(\btel\.|\bfax\b|@|https?://|www\.|\d{2,3}[ -]\d{2,3}[ -]\d{2})", re.I)
 # A line holding only a date, perhaps labelled ("Dodano: 2013-03-22", "12.05.2015 r.").
@@ -103,11 +105,23 @@ def sentence_breaks(text: str) -> int:
     """How many sentence ends inside the text are followed by another sentence."""
     count = 0
     for match in INNER_BREAK.finditer(text):
-        word, punct = match.group(1), match.group(2)
+        word, punct = _word_before(text, match.start()), match.group(1)
+        if not word:  # punctuation alone: its first mark is the "word" the rest ends
+            if len(punct) < 2:
+                continue
+            word, punct = punct[0], punct[1:]
         if punct == "." and is_abbreviation(word):
             continue
         count += 1
     return count
+
+
+def _word_before(text: str, at: int) -> str:
+    """The non-space characters of the text right before ``at``."""
+    word = text[text.rfind(" ", 0, at) + 1 : at]
+    if word and not word.isprintable():  # white space other than " " (lines are normalised)
+        word = "" if word[-1].isspace() else word.split()[-1]
+    return word
 
 
 @lru_cache(maxsize=4096)

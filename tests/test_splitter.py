@@ -171,3 +171,34 @@ def test_development_set_scores_hold():
     precision, recall, f1 = prf(tp, npred, ngold)
     assert ngold >= 500
     assert precision >= 0.97 and f1 >= 0.95, (precision, recall, f1)
+
+
+SENTENCE_BREAKS = [
+    ("Nowy punkt pomocy. Dyżury we wtorki", 1),
+    ("Biuro przy ul. Łanowej 5", 0),  # an abbreviation
+    ("Spotkanie o godz. 10 w sali", 0),
+    ("Koniec! Nowy. Trzeci? Czwarty", 3),
+    ("To jest „cytat”. Następne zdanie", 1),
+    ("Przyjmuje dr. Kowalski", 0),
+    ("Wystąpił C. Ronaldo", 0),  # an initial
+    ("W roku 2015. W maju", 0),  # a number with a period reads as an ordinal
+    ("koniec.Następny bez spacji", 0),
+    ("koniec... Potem", 1),
+    ("koniec.\tBeta po tabulatorze", 1),
+    ("koniec.\u2003Beta po spacji firetowej", 1),
+    (".. Ala", 1),  # punctuation alone: its first mark ends nothing, the second does
+    (". Ala", 0),
+    ("!? Ala", 1),
+    ("a . Ala", 0),
+    ("Zdanie. „Cytat” dalej", 1),
+    ("Zdanie. 5 osób", 1),
+    ("zdanie. mała litera", 0),
+    ("", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SENTENCE_BREAKS)
+def test_sentence_breaks(text, expected):
+    from indexer.features import sentence_breaks
+
+    assert sentence_breaks(text) == expected

@@ -43,6 +43,7 @@ GLUE_POINT = re.compile(
 INNER_BREAK = re.compile(rf"([.!?…]+)[{CLOSE_QUOTES}]*\s+(?=[{OPEN_QUOTES}]?[{UPPER}0-9])")
 BULLET = re.compile(r"^([-–—•·*▪►✓]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
 CONTACT = re.compile(r"(\btel\.|\bfax\b|@|https?://|www\.|\d{2,3}[ -]\d{2,3}[ -]\d{2})", re.I)
+TWO_DIGITS = re.compile(r"\d\d")
 # A line holding only a date, perhaps labelled ("Dodano: 2013-03-22", "12.05.2015 r.").
 DATELINE = re.compile(
     r"^(?:[^\W\d][\w .]{0,30}:\s*)?(?:\d{4}-\d\d-\d\d|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|"
@@ -91,8 +92,16 @@ def _wrap_width(lengths: list[int]) -> int | None:
 
 
 def _last_word(text: str) -> str:
-    words = text.split()
+    words = text.rsplit(None, 1)
     return words[-1].lower().strip(OPEN_QUOTES + CLOSE_QUOTES) if words else ""
+
+
+def has_contact(text: str) -> bool:
+    """Whether the text holds a phone, fax, e-mail or web address (``CONTACT``), looked for
+    only where one of them may be: CONTACT tries every alternative at every character."""
+    low = text.lower()
+    maybe = "@" in text or "://" in text or "tel." in low or "fax" in low or "www." in low
+    return (maybe or TWO_DIGITS.search(text) is not None) and CONTACT.search(text) is not None
 
 
 def is_abbreviation(word: str) -> bool:
@@ -191,8 +200,7 @@ def candidate_features(
     ratio = n / max(stats.paragraph_chars, 1.0)
     f["shorter_than_half_paragraph"] = float(ratio < 0.5)
     f["longer_than_paragraph"] = float(ratio >= 1.0)
-    words = text.split()
-    f["words<=2"] = float(len(words) <= 2)
+    f["words<=2"] = float(len(text.split(None, 2)) <= 2)
     f[f"ends_{ending(text)}"] = 1.0
     first_char = text[0]
     f["starts_lower"] = float(first_char.islower())
@@ -203,7 +211,7 @@ def candidate_features(
     f["sentence_breaks=1"] = float(breaks == 1)
     f["sentence_breaks>=2"] = float(breaks >= 2)
     f["all_caps"] = float(text == text.upper() and sum(c.isalpha() for c in text) >= 4)
-    f["contact_or_time"] = float(bool(CONTACT.search(text) or TIME_OR_DATE.match(text)))
+    f["contact_or_time"] = float(has_contact(text) or bool(TIME_OR_DATE.match(text)))
     f["has_colon_inside"] = float(":" in text[:-1])
     f["dateline"] = float(bool(DATELINE.match(text)))
     if stats.wrap_width:

@@ -202,3 +202,26 @@ def test_sentence_breaks(text, expected):
     from indexer.features import sentence_breaks
 
     assert sentence_breaks(text) == expected
+
+
+CONTACTS = [
+    ("Informacje pod nr tel. 12 616 54 00", True),
+    ("TEL. wewnętrzny", True),
+    ("Fax: biuro", True),
+    ("Pisz: mops@mops.krakow.pl", True),
+    ("Strona HTTPS://mops.krakow.pl", True),
+    ("Zobacz WWW.mops.krakow.pl", True),
+    ("Telefon 616-54-00", True),
+    ("Telefonicznie, bez numeru", False),  # "tel" without its period
+    ("Faksymile dokumentu", False),
+    ("Spotkanie 12 maja 2015", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CONTACTS)
+def test_contact_details_are_recognised(text, expected):
+    from indexer.features import CONTACT, has_contact
+
+    assert has_contact(text) is expected
+    assert (CONTACT.search(text) is not None) is expected  # the pattern itself agrees

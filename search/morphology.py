@@ -17,8 +17,6 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from cachetools import LRUCache
-
 MIN_STEM_LENGTH = 3
 MAX_UNKNOWN_SUFFIX = 3
 # Qualifiers of archaic or rare readings that only add noise to a search index.
@@ -280,9 +278,7 @@ def configure(stemmer_table: str) -> None:
             raise ValueError(f"unknown stemmer table {stemmer_table!r}")
         with _stemmer_lock:
             _table, _stemmer = stemmer_table, None
-        with _stems_lock:
-            _stems.clear()
-        for clear in (normalize.cache_clear, *_dependent_caches):
+        for clear in (_safe_stem.cache_clear, normalize.cache_clear, *_dependent_caches):
             clear()
 
 
@@ -384,8 +380,6 @@ def is_known(word: str) -> bool:
 
 # Stems of unknown words, remembered. Bounded: a word evicted from it is stemmed again.
 MAX_REMEMBERED_STEMS = 300_000
-_stems: LRUCache = LRUCache(maxsize=MAX_REMEMBERED_STEMS)
-_stems_lock = threading.Lock()  # cachetools' caches are not thread-safe
 
 
 def stem_unknown(word: str) -> str:
@@ -397,17 +391,15 @@ def stem_unknown(word: str) -> str:
     """
     if len(word) <= 4 or not word.isalpha() or _table == "none":
         return word
-    with _stems_lock:
-        found = _stems.get(word)
-    if found is None:
-        stem = _get_stemmer()(word)
-        if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
-            found = word
-        else:
-            found = stem if word.startswith(stem) else word
-        with _stems_lock:
-            _stems[word] = found
-    return found
+    return _safe_stem(word)
+
+
+@lru_cache(maxsize=MAX_REMEMBERED_STEMS)  # thread-safe, in C: a new word's stem is asked once
+def _safe_stem(word: str) -> str:
+    stem = _get_stemmer()(word)
+    if not stem or len(stem) < max(MIN_STEM_LENGTH, len(word) - MAX_UNKNOWN_SUFFIX):
+        return word
+    return stem if word.startswith(stem) else word
 
 
 @lru_cache(maxsize=CACHE_SMALL)

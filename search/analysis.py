@@ -77,6 +77,10 @@ def repair_display(text: str) -> str:
 def surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
     """(terms, parts) of a word as written, parts at offsets relative to the word; None for a
     stop word. Memoised: this is the analyzer's hot path."""
+    return _surface_terms(surface)
+
+
+def _surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
     lower = surface.lower()
     if lower in STOPWORDS:
         return None
@@ -178,7 +182,10 @@ def indexed(surface: str) -> tuple[tuple[tuple[str, int, int, int], ...], int] |
     A word's terms share its position; a glued word's parts take the following ones. The
     one rule behind the analyzer (``PolishFilter``) and the index's positions
     (``PolishPositions``)."""
-    found = surface_terms(surface)
+    return _entries_of(surface, surface_terms(surface))
+
+
+def _entries_of(surface: str, found) -> tuple[tuple[tuple[str, int, int, int], ...], int] | None:
     if found is None:
         return None
     terms, parts = found
@@ -234,8 +241,10 @@ class PolishPositions(Positions):
 
 
 def _word_entries(word: str) -> tuple[tuple[tuple[str, int], ...], int] | None:
-    """``indexed`` without characters: ((term, position offset), ...), width."""
-    found = indexed(word)
+    """``indexed`` without characters: ((term, position offset), ...), width. Computed past
+    the analyzer's LRU caches of words (``indexed``, ``surface_terms``): the indexing memo
+    keeps every word, and a rebuild's vocabulary would only churn them."""
+    found = _entries_of(word, _surface_terms(word))
     if found is None:
         return None
     entries, width = found

@@ -16,7 +16,14 @@ import numpy as np
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.formats import Positions
 
-from search.morphology import CACHE_WORDS, depends_on_table, normalize, split_compound
+from search.morphology import (
+    CACHE_WORDS,
+    MIN_STEM_LENGTH,
+    depends_on_table,
+    normalize,
+    prefetch_lemmas,
+    split_compound,
+)
 from search.stopwords import STOPWORDS
 
 WORD_PATTERN = r"\w+"
@@ -371,8 +378,19 @@ def text_words(texts) -> set[str]:
 
 def word_analyses(words) -> dict[str, tuple]:
     """What indexing asks of each word (its entries, and whether it is glued), for another
-    process to adopt (``adopt_word_analyses``) instead of analysing the word again."""
-    return {word: (_entries[word], _glued[word]) for word in words}
+    process to adopt (``adopt_word_analyses``) instead of analysing the word again. The
+    dictionary reads the words in batches (``prefetch_lemmas``)."""
+    words = list(words)
+    out = {}
+    for begin in range(0, len(words), PREFETCHED_WORDS):
+        batch = words[begin : begin + PREFETCHED_WORDS]
+        lower = (word.lower() for word in batch)
+        prefetch_lemmas([w for w in lower if len(w) >= MIN_STEM_LENGTH and w.isalpha()])
+        out.update((word, (_entries[word], _glued[word])) for word in batch)
+    return out
+
+
+PREFETCHED_WORDS = 2000  # words read by the dictionary at once
 
 
 def adopt_word_analyses(found: dict[str, tuple]) -> None:

@@ -347,30 +347,77 @@ def lemmas(word: str) -> tuple[str, ...]:
     ("zrobiłem" = "zrobił" + "em"), and the auxiliary's lemma "być" is not the word's.
     Uses the binding's raw results (about 40% faster than its tuple-building wrapper).
     """
-    morfeusz = _get_morfeusz()
-    raw = morfeusz._morfeusz_obj
-    found: list[str] = []
+    found = _prefetched.pop(word, None)
+    if found is not None:
+        return found
+    raw = _get_morfeusz()._morfeusz_obj
+    readings: list[str] = []
     for interp in raw.analyse(word):
-        if interp.startNode != 0:
-            continue
-        tag_id = interp.tagId
-        ends = _ends_analysis.get(tag_id)
-        if ends is None:
-            tag = interp.getTag(raw)
-            ends = _ends_analysis[tag_id] = tag in ("ign", "dig") or tag.startswith("interp")
-        if ends:
+        if interp.startNode == 0 and not _take_reading(raw, interp, readings):
             return ()
-        labels_id = interp.labelsId
-        noisy = _noisy_labels.get(labels_id)
-        if noisy is None:
-            noisy = bool(NOISY_QUALIFIERS.intersection(interp.getLabels(raw)))
-            _noisy_labels[labels_id] = noisy
-        if noisy:
-            continue
+    return tuple(readings)
+
+
+def _take_reading(raw, interp, found: list[str]) -> bool:
+    """Add a first-segment reading's lemma to ``found``; False when the reading says the
+    word is no dictionary word (unknown, a number, punctuation)."""
+    tag_id = interp.tagId
+    ends = _ends_analysis.get(tag_id)
+    if ends is None:
+        tag = interp.getTag(raw)
+        ends = _ends_analysis[tag_id] = tag in ("ign", "dig") or tag.startswith("interp")
+    if ends:
+        return False
+    labels_id = interp.labelsId
+    noisy = _noisy_labels.get(labels_id)
+    if noisy is None:
+        noisy = bool(NOISY_QUALIFIERS.intersection(interp.getLabels(raw)))
+        _noisy_labels[labels_id] = noisy
+    if not noisy:
         base = interp.lemma.split(":", 1)[0].lower()
         if base and base not in found:
             found.append(base)
-    return tuple(found)
+    return True
+
+
+# lemmas() of words analysed together (prefetch_lemmas), each taken once by lemmas()
+_prefetched: dict[str, tuple[str, ...]] = {}
+
+
+def prefetch_lemmas(words: list[str]) -> None:
+    """Analyse many lower-case words (letters only) in one call of the dictionary, for
+    ``lemmas`` to take: a sixth faster than a call per word, which the binding costs.
+
+    The words' readings come as one graph: a word's segments start where the previous
+    word's end, and a node's place in the text is known from the segments before it
+    (their lengths). Should a node not fall where a word ends, nothing is kept: each word
+    is then analysed on its own."""
+    words = [w for w in dict.fromkeys(words) if w not in _prefetched]
+    if not words:
+        return
+    raw = _get_morfeusz()._morfeusz_obj
+    out: dict[str, tuple[str, ...]] = {}
+    ends, total = [], 0
+    for word in words:
+        total += len(word)
+        ends.append(total)
+    offset = {0: 0}  # node -> characters of the words before it
+    k, first_node, found, unknown = 0, 0, [], False
+    for interp in raw.analyse(" ".join(words)):
+        node = interp.startNode
+        if node != first_node and offset.get(node) == ends[k]:  # the next word starts
+            out[words[k]] = () if unknown else tuple(found)
+            k, first_node, found, unknown = k + 1, node, [], False
+            if k == len(words):
+                return
+        offset.setdefault(interp.endNode, offset[node] + len(interp.orth))
+        if node == first_node and not unknown and not _take_reading(raw, interp, found):
+            unknown = True
+    if k != len(words) - 1 or offset.get(max(offset)) != total:
+        return  # the segments did not line up with the words
+    out[words[k]] = () if unknown else tuple(found)
+    _prefetched.clear()  # what an earlier call left unasked (lemmas() had it already)
+    _prefetched.update(out)
 
 
 def is_known(word: str) -> bool:

@@ -104,3 +104,23 @@ def test_term_codes_give_the_entries_of_term_positions(corpus_dir):
         assert table.entry_count(codes[i]) == sum(map(len, found.values()))
     assert len(set(which.tolist())) == len(texts) - 3  # the empty and stop-word-only texts
     assert [table.codes(text) for text in texts] == codes  # again, from the memo
+
+
+def test_lemmas_read_in_batches_are_each_words_own(corpus_dir):
+    """``prefetch_lemmas`` analyses many words in one call of the dictionary; each word
+    gets what ``lemmas`` gives it alone (agglutinated forms, unknown and odd letters
+    included), and a batch whose segments do not line up with its words keeps nothing."""
+    from search import morphology
+    from search.analysis import text_words
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    words = sorted({w.lower() for w in text_words(texts) if w.isalpha() and len(w) >= 3})
+    words += ["zrobiłem", "miałem", "dlań", "xyzzy", "ʼabc", "ﬁlm", "straße", "ⅷ", "kota"]
+    morphology.prefetch_lemmas(words)
+    batch = dict(morphology._prefetched)
+    morphology._prefetched.clear()
+    assert len(batch) == len(set(words))
+    assert batch == {w: morphology.lemmas.__wrapped__(w) for w in words}
+    assert batch["zrobiłem"] == ("zrobić",) and batch["xyzzy"] == ()
+    morphology.prefetch_lemmas(["kota", "ala ma"])  # not one word: Morfeusz reads two
+    assert morphology._prefetched == {}

@@ -39,6 +39,7 @@ from indexer.sources import label_files, read_sources, sources_fingerprint
 from indexer.splitter import splitter_version
 from indexer.vocabulary import share_words
 from indexer.writer import segment_writer
+from search.analysis import TermCodes
 from search.engine import BM25_B, BM25_K1
 from search.morphology import warm_up
 from search.postings import IndexView, lexicon_words
@@ -169,14 +170,15 @@ def _write_segments(ix, paths: list[Path], corpus: Path, report: dict, on_file: 
     buffer is nearly full: Whoosh would otherwise spill postings to disk in runs and merge
     the runs in Python, the slowest part of indexing 100k articles. More segments cost the
     array executor nothing."""
-    writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB)
+    codes = TermCodes()  # each word coded once for all the segments
+    writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB, codes=codes)
     try:
         for path in paths:
             _add_files(writer, [path], corpus, report, on_file)
             if writer.pool.currentsize > SEGMENT_FILL * writer.pool.limit:
                 writer.commit(merge=False)
                 report["words"].update(writer.words)
-                writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB)
+                writer = segment_writer(ix, per_term=True, limitmb=WRITER_MB, codes=codes)
     except BaseException:
         writer.cancel()
         raise

@@ -381,7 +381,9 @@ class FastSegmentWriter(SegmentWriter):
 
     _recorded: postfiles.PostingRecorder | None = None
 
-    def __init__(self, ix, per_term: bool = False, **kwargs):
+    def __init__(self, ix, per_term: bool = False, codes: TermCodes | None = None, **kwargs):
+        """``codes``: the table of word codes to use (per term), shared by the segments a
+        process writes one after another, which then code each word once."""
         super().__init__(ix, **kwargs)
         self._texts = textfiles.TextRecorder()
         self.perdocwriter = self._texts.wrap(self.perdocwriter)
@@ -394,7 +396,7 @@ class FastSegmentWriter(SegmentWriter):
         if per_term:
             self.pool.cleanup()
             self.pool = TermPool(kwargs.get("limitmb", 128))
-            self._codes = TermCodes()  # one table of word codes for the title and body
+            self._codes = codes or TermCodes()  # one table of word codes, title and body
             self._columnar = {
                 name: FieldCodes(self._codes, field.format.field_boost)
                 for name, field in self.schema.items()

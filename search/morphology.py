@@ -392,7 +392,7 @@ def prefetch_lemmas(words: list[str]) -> None:
     word's end, and a node's place in the text is known from the segments before it
     (their lengths). Should a node not fall where a word ends, nothing is kept: each word
     is then analysed on its own."""
-    words = [w for w in dict.fromkeys(words) if w not in _prefetched]
+    words = list(dict.fromkeys(words))
     if not words:
         return
     raw = _get_morfeusz()._morfeusz_obj
@@ -410,7 +410,10 @@ def prefetch_lemmas(words: list[str]) -> None:
             k, first_node, found, unknown = k + 1, node, [], False
             if k == len(words):
                 return
-        offset.setdefault(interp.endNode, offset[node] + len(interp.orth))
+        at = offset.get(node)
+        if at is None:
+            return  # a segment from a node not reached yet: not the graph expected
+        offset.setdefault(interp.endNode, at + len(interp.orth))
         if node == first_node and not unknown and not _take_reading(raw, interp, found):
             unknown = True
     if k != len(words) - 1 or offset.get(max(offset)) != total:

@@ -1,5 +1,6 @@
 """The indexer command line, through click's CliRunner, and failure safety of rebuilds."""
 
+import gc
 import json
 import shutil
 
@@ -91,6 +92,24 @@ def test_crash_half_way_keeps_previous_index(corpus, tmp_path, monkeypatch):
     assert index.resolve() == before
     builds = list((tmp_path / "index.builds").iterdir())
     assert builds == [before]  # the half-written build was removed
+
+
+@pytest.mark.parametrize("crash", [False, True])
+def test_a_build_gives_the_garbage_collector_back_as_it_found_it(corpus, tmp_path, crash):
+    """Builds run with the collector off and freeze what they keep (indexer.build): the
+    calling process gets it back on, with nothing left frozen, also after a failure."""
+    if crash:
+        (corpus / "003_bad.txt").write_bytes(b"\x00" * 10)
+        for path in corpus.glob("0*.txt"):
+            if path.name != "003_bad.txt":
+                path.unlink()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    for command in ("rebuild", "update"):
+        result = CliRunner().invoke(
+            main, [command, "--corpus", str(corpus), "--index", str(tmp_path / "i")]
+        )
+        assert (result.exit_code != 0) == crash, result.output
+        assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):

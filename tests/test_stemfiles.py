@@ -18,7 +18,7 @@ def test_opening_a_build_takes_its_table_without_parsing(tmp_path, monkeypatch):
     expected = morphology.stem_unknown("pustowitowi")
     monkeypatch.setattr(morphology, "_stemmer", None)
     morphology._safe_stem.cache_clear()  # forget the stems made so far
-    monkeypatch.setattr(pystempel.Stemmer, "from_stream", _fail)
+    monkeypatch.setattr(morphology, "_parse_table", _fail)
     engine = SearchEngine(index)
     assert engine.search("Pustowita").total >= 1
     assert morphology.stemmer_loaded()
@@ -36,7 +36,7 @@ def test_an_update_stems_new_words_without_parsing(tmp_path, monkeypatch):
     rebuild(corpus, index)
     monkeypatch.setattr(morphology, "_stemmer", None)
     morphology._safe_stem.cache_clear()  # forget the stems made so far
-    monkeypatch.setattr(pystempel.Stemmer, "from_stream", _fail)
+    monkeypatch.setattr(morphology, "_parse_table", _fail)
     (corpus / "new.txt").write_text(
         "Wizyta z Xyzzylandii\n\nGoście z Xyzzylandii odwiedzili Kraków.\n", encoding="utf-8"
     )
@@ -47,33 +47,50 @@ def test_an_update_stems_new_words_without_parsing(tmp_path, monkeypatch):
     engine.close()
 
 
-def test_kept_table_stems_exactly_like_pystempel(tmp_path, monkeypatch):
-    """The build keeps the stemmer's parsed table; a process that loads it (instead of
-    parsing pystempel's file) stems every word the same way, names and nonsense included."""
+def test_parsed_and_kept_tables_stem_exactly_like_pystempel(tmp_path, monkeypatch):
+    """The stemmer's table is read by our own parser, and a build keeps it parsed; both
+    hold pystempel's rows (its own loader and classes) cell for cell and stem every word
+    the same way, names and nonsense included."""
+    import gzip
+    import io
     import random
     import re
 
-    from search.stemfiles import TABLE
+    from pystempel.streams import DataInputStream
 
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
+    monkeypatch.setattr(morphology, "_stemmer", None)
     rebuild(corpus, index)
     assert (index.resolve() / TABLE).is_file()
-    monkeypatch.setattr(morphology, "_stemmer", None)
-    reference = morphology._get_stemmer()  # parsed by pystempel, into its own classes
+    parsed = morphology._get_stemmer()
     monkeypatch.setattr(morphology, "_stemmer", None)
     assert load_table(index.resolve())
     kept = morphology._get_stemmer()
-    assert not isinstance(
-        kept.stemmer_trie.tries[0].rows[0], type(reference.stemmer_trie.tries[0].rows[0])
-    )
+    assert kept is not parsed
+    data = gzip.decompress(morphology._table_bytes())  # pystempel's default table
+    reference = pystempel.Stemmer.from_stream(DataInputStream(io.BytesIO(data)))  # its classes
+    expected = [
+        (
+            t.forward,
+            t.root,
+            t.cmds,
+            [{k: (c.cmd, c.ref) for k, c in r.cells.items()} for r in t.rows],
+        )
+        for t in reference.stemmer_trie.tries
+    ]
+    for stemmer in (parsed, kept):
+        tries = stemmer.stemmer_trie.tries
+        assert [(t.forward, t.root, t.cmds, t.rows) for t in tries] == expected
     text = " ".join(p.read_text(encoding="utf-8") for p in corpus.glob("*.txt"))
     words = sorted({w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)})
     rng = random.Random(5)
     letters = "aąbcćdeęfghijklłmnńoóprsśtuwyzźżqvx"
     words += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(3000)]
     assert len(words) > 3500
-    assert [kept(w) for w in words] == [reference(w) for w in words]
+    stems = [reference(w) for w in words]
+    assert [parsed(w) for w in words] == stems
+    assert [kept(w) for w in words] == stems
 
 
 def test_a_table_of_another_kind_is_not_taken(tmp_path, monkeypatch):

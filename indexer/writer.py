@@ -25,6 +25,7 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from functools import partial
 from operator import sub
 from pathlib import Path
 from pickle import dumps
@@ -203,13 +204,55 @@ class FieldPostings:
         ]
         return list(map(table.__getitem__, index.tolist()))
 
-    def sorted_terms(self):
-        """(term bytes, (docnums, weights, values)) sorted by term, like ``TermPool``'s."""
-        ids, weights, values = self.ids.tolist(), self.weights.tolist(), self.values()
-        bounds = [*self.starts.tolist(), len(ids)]
+    def term_bytes(self, field_lengths: bytes | None, limit: int, compression: int):
+        """Every term's postings as the Whoosh 3 codec writes them, in term order:
+        (term bytes, chunks, (total weight, min and max length, max weight), postings, first
+        and last docnum), what ``_pooled_term_bytes`` gives of a pooled field. What
+        ``_block`` computes posting by posting (docnum deltas, weights as float32, lengths)
+        is made for the whole field at once; a block's values are its postings' values
+        (``values``: never empty, never joined)."""
+        ids = self.ids.astype(np.int64)
+        deltas = np.diff(ids, prepend=0)
+        deltas[self.starts] = ids[self.starts]  # a term's first docnum as it is
+        deltas, id_list = deltas.tolist(), ids.tolist()
+        weights, rounded = self.weights.tolist(), self.weights.astype(np.float32).tolist()
+        values = self.values()
+        lengths = None
+        if field_lengths is not None:
+            lengths = np.frombuffer(field_lengths, dtype=np.uint8)[ids].tolist()
+        bounds = [*self.starts.tolist(), len(id_list)]
         for i, text in enumerate(self.texts):
             begin, end = bounds[i], bounds[i + 1]
-            yield text, (ids[begin:end], weights[begin:end], values[begin:end])
+            chunks = [BLOCK_MAGIC]
+            total, min_length, max_length, max_weight = 0, None, 0, 0
+            for b in range(begin, end, limit):
+                e = min(b + limit, end)
+                block_weights = rounded[b:e]
+                first = block_weights[0]
+                if block_weights.count(first) == e - b:  # (_mini_weights)
+                    mini_weights = None if first == 1.0 else first
+                else:
+                    mini_weights = tuple(block_weights)
+                block_max = max(0, max(weights[b:e]))
+                block_min, block_max_length = None, 0
+                if lengths is not None:
+                    found = list(filter(None, lengths[b:e]))
+                    if found:
+                        block_min, block_max_length = min(found), max(found)
+                block_deltas = deltas[b:e]
+                block_deltas[0] = id_list[b]  # a block's first docnum as it is
+                chunks += _block_bytes(tuple(block_deltas), mini_weights, tuple(values[b:e]),
+                                       id_list[e - 1], block_max, block_min, block_max_length,
+                                       compression, e >= end)  # fmt: skip
+                total += sum(block_weights)
+                if min_length is None:
+                    min_length = block_min
+                elif block_min is not None:
+                    min_length = min(min_length, block_min)
+                max_length = max(max_length, block_max_length)
+                max_weight = max(max_weight, block_max)
+            stats = (total, min_length, max_length, max_weight)
+            yield text, chunks, stats, end - begin, id_list[begin], id_list[end - 1]
 
     def record(self, recorder: postfiles.PostingRecorder, field: str) -> None:
         recorder.record_field(field, self.texts, self.starts, self.ids, self.weights,
@@ -266,14 +309,23 @@ def _block(ids: list[int], weights: list[float], values: list[bytes] | None,
         if joins_values:
             block_values = b"".join(block_values)
     deltas = tuple(map(sub, ids, [0, *ids[:-1]])) if len(ids) > 1 else (ids[0],)
-    data = dumps((deltas, _mini_weights(block_weights), block_values), DATA_PROTOCOL)
+    chunks = _block_bytes(deltas, _mini_weights(block_weights), block_values, ids[-1],
+                          max_weight, min_length, max_length, compression, last)  # fmt: skip
+    return chunks, sum(block_weights), min_length, max_length, max_weight
+
+
+def _block_bytes(deltas: tuple, mini_weights, values, last_id: int, max_weight: float,
+                 min_length: int | None, max_length: int, compression: int,
+                 last: bool) -> tuple[bytes, bytes, bytes]:  # fmt: skip
+    """A block's length (negative for the term's last), pickled statistics and pickled,
+    maybe compressed data (``_block``): what the Whoosh 3 codec writes."""
+    data = dumps((deltas, mini_weights, values), DATA_PROTOCOL)
     level = compression if len(data) >= MIN_COMPRESSED else 0
     if level:
         data = zlib.compress(data, level)
-    info = dumps((len(ids), ids[-1], max_weight, level, min_length or 0, max_length), 2)
+    info = dumps((len(deltas), last_id, max_weight, level, min_length or 0, max_length), 2)
     length = len(info) + len(data)
-    head = pack_int(-length if last else length)
-    return (head, info, data), sum(block_weights), min_length, max_length, max_weight
+    return pack_int(-length if last else length), info, data
 
 
 def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | None,
@@ -308,6 +360,20 @@ def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | 
     return chunks, (total, min_length, max_length, max_weight)
 
 
+def _pooled_term_bytes(sorted_terms, keeps_values: bool, joins_values: bool,
+                       field_lengths: bytes | None, limit: int, compression: int, record):
+    """``FieldPostings.term_bytes`` of a pooled field's terms (``TermPool.sorted_terms``),
+    each term's postings passed to ``record`` (None: not recorded) on the way."""
+    for text, (ids, weights, values) in sorted_terms:
+        chunks, stats = _postings_bytes(
+            ids, weights, values if keeps_values else None, joins_values,
+            field_lengths, limit, compression,
+        )  # fmt: skip
+        if record is not None:
+            record(text, ids, weights, values)
+        yield text, chunks, stats, len(ids), ids[0], ids[-1]
+
+
 def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
                  recorder: postfiles.PostingRecorder) -> None:  # fmt: skip
     """Write the fields' terms to the segment's postings and terms files: the bytes
@@ -316,9 +382,9 @@ def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
     of its statistics; one term info per term in the ordered hash file), made here a term
     at a time without Whoosh's per-posting calls and written in large runs.
 
-    ``fields`` gives (fieldname, its sorted terms) in field order, the terms as
-    ``TermPool.sorted_terms`` gives them. The recorder's fields pooled here are recorded
-    term by term (``FieldPostings`` record theirs at once)."""
+    ``fields`` gives (fieldname, its terms, recorded) in field order, the terms a
+    ``FieldPostings`` or as ``TermPool.sorted_terms`` gives them. A recorded field pooled
+    here is recorded term by term (``FieldPostings`` record theirs at once)."""
     codec = fieldwriter._codec
     limit, compression = codec._blocklimit, codec._compression
     postfile, terms_file = fieldwriter._postfile, fieldwriter._tindex
@@ -329,23 +395,27 @@ def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
     terms: list[bytes] = []
     pending = 0
     key = b""
-    for fieldname, sorted_terms, recorded in fields:
+    for fieldname, source, recorded in fields:
         prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
         field_lengths = lengths.get(fieldname) if lengths else None
-        size = schema[fieldname].format.fixed_value_size()
-        keeps_values = size != 0  # (W3PostingsWriter._mini_values)
-        joins_values = size is not None and size > 0
-        for text, (ids, weights, values) in sorted_terms:
-            chunks, (total, min_length, max_length, max_weight) = _postings_bytes(
-                ids, weights, values if keeps_values else None, joins_values,
-                field_lengths, limit, compression,
-            )  # fmt: skip
+        if isinstance(source, FieldPostings):
+            term_bytes = source.term_bytes(field_lengths, limit, compression)
+        else:
+            size = schema[fieldname].format.fixed_value_size()
+            keeps_values = size != 0  # (W3PostingsWriter._mini_values)
+            joins_values = size is not None and size > 0
+            record = None
+            if recorded:
+                record = partial(recorder.record, fieldname)
+            term_bytes = _pooled_term_bytes(source, keeps_values, joins_values, field_lengths,
+                                            limit, compression, record)  # fmt: skip
+        for text, chunks, stats, count, first_id, last_id in term_bytes:
+            total, min_length, max_length, max_weight = stats
             start = post_at
             posts += chunks
             post_at += sum(map(len, chunks))
-            count = len(ids)
             term_info = TERM_INFO.pack(
-                0, total, count, min_length or 0, max_length, max_weight, ids[0], ids[-1],
+                0, total, count, min_length or 0, max_length, max_weight, first_id, last_id,
             ) + pack_long(start) + pack_int(post_at - start)  # fmt: skip
             key = prefix + text
             offsets.append(term_at)
@@ -353,8 +423,6 @@ def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
             buckets[hashed & 255].append((hashed, term_at))
             terms += (KEY_VALUE_LENGTHS.pack(len(key), len(term_info)), key, term_info)
             term_at += 8 + len(key) + len(term_info)
-            if recorded:
-                recorder.record(fieldname, text, ids, weights, values)
             pending += 1
             if pending >= 4096:
                 postfile.write(b"".join(posts))
@@ -510,7 +578,7 @@ class FastSegmentWriter(SegmentWriter):
                         self.words = postings.texts
                     if name in recorder.fields:
                         postings.record(recorder, name)
-                    fields.append((name, postings.sorted_terms(), False))
+                    fields.append((name, postings, False))
                 else:
                     fields.append((name, self.pool.sorted_terms(name), name in recorder.fields))
             _write_terms(self.fieldwriter, self.schema, lengths, fields, recorder)

@@ -10,7 +10,6 @@ import re
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 from whoosh.analysis import Filter, RegexTokenizer
@@ -296,7 +295,8 @@ class TermCodes:
         self.terms: list[str] = []  # term number -> term
         self._numbers: dict[str, int] = {}
         self._codes = WordMemo(self._new_code, limit=None)  # word -> code, kept for good
-        self._chunks = WordMemo(self._chunk_codes, limit=None)  # chunk -> its words' codes
+        # chunk -> its words' codes, as the bytes of an array("i")
+        self._chunks = WordMemo(self._chunk_codes, limit=None)
         self._first = array("i")  # per code: its first entry
         self._count = array("i")  # per code: how many entries
         self._width = array("i")  # per code: how many positions it takes
@@ -329,11 +329,14 @@ class TermCodes:
     def codes(self, text: str) -> array:
         """The codes of the text's words, in order: read from a memo of its white-space
         separated chunks (a word never spans white space, and running text repeats most of
-        its chunks: a fifth faster than matching every word of every text)."""
-        return array("i", chain.from_iterable(map(self._chunks.__getitem__, text.split())))
+        its chunks: a fifth faster than matching every word of every text; the chunks' codes
+        are kept as bytes and joined, a third faster than an array made of their tuples)."""
+        codes = array("i")
+        codes.frombytes(b"".join(map(self._chunks.__getitem__, text.split())))
+        return codes
 
-    def _chunk_codes(self, chunk: str) -> tuple[int, ...]:
-        return tuple(map(self._codes.__getitem__, WORD_RE.findall(chunk)))
+    def _chunk_codes(self, chunk: str) -> bytes:
+        return array("i", map(self._codes.__getitem__, WORD_RE.findall(chunk))).tobytes()
 
     def glued_words(self, *texts: array) -> list[str]:
         """The distinct glued words among the codes of the texts, sorted: ``glued_words``

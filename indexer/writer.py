@@ -436,6 +436,8 @@ def _write_terms(fieldwriter, schema, lengths: dict[str, bytes] | None, fields,
         terms_file.lastkey = key
 
 
+MAX_INDEXED_VALUES = 100_000  # (field, value) pairs whose postings a writer remembers
+
 # The stored field of a document's glued words (``search.analysis.glued_words`` of its
 # analysed texts, space-separated): filled in here when a document comes without it.
 GLUED_FIELD = "glued"
@@ -461,6 +463,7 @@ class FastSegmentWriter(SegmentWriter):
         self.words: list[bytes] = []
         # Per scored field, each document's length byte as Whoosh records it (per term)
         self._length_bytes: dict[str, bytearray] = {}
+        self._indexed: dict[tuple[str, str], tuple] = {}  # (field, value) -> its postings
         if per_term:
             self.pool.cleanup()
             self.pool = TermPool(kwargs.get("limitmb", 128))
@@ -508,7 +511,7 @@ class FastSegmentWriter(SegmentWriter):
                     length = columnar.add(docnum, coded[fieldname])
                     pool.count(length)
                 elif field.indexed:
-                    for text, freq, weight, vbytes in field.index(value):
+                    for text, freq, weight, vbytes in self._postings_of(fieldname, field, value):
                         if field.scorable:
                             length += freq
                         pool.add((fieldname, text, docnum, weight, vbytes))
@@ -524,6 +527,20 @@ class FastSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _postings_of(self, fieldname: str, field, value) -> tuple:
+        """``field.index(value)``, memoised for the fields whose values repeat (all but
+        unique ones, such as the id): an article's source, date and year are mostly those
+        of the article before it."""
+        if field.unique or not isinstance(value, str):
+            return tuple(field.index(value))
+        key = (fieldname, value)
+        found = self._indexed.get(key)
+        if found is None:
+            found = tuple(field.index(value))
+            if len(self._indexed) < MAX_INDEXED_VALUES:
+                self._indexed[key] = found
+        return found
 
     def _record_length(self, fieldname: str, docnum: int, length: int) -> None:
         """Keep a document's length byte of a field (what ``add_field`` records)."""

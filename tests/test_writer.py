@@ -189,3 +189,28 @@ def test_per_term_writer_without_analysed_fields_reads_the_lengths_back(tmp_path
     whoosh, ours = readers
     assert ours.term_info("text", "alfa").max_length() == 7 * 2
     assert segment_contents(ours) == segment_contents(whoosh)
+
+
+@pytest.mark.parametrize("per_term", [False, True])
+def test_stored_records_are_zlib_streams_of_stored_blocks_whoosh_reads(tmp_path, per_term):
+    """Both writers keep each stored record as a zlib stream without deflating it (level 0,
+    ``writer.STORED_LEVEL``): Whoosh's reader inflates it as any other."""
+    import pickle
+    import zlib
+
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.columns import VarBytesColumn
+
+    documents = seed_documents(copies=1)
+    ix = build_index(tmp_path / "ix", documents, per_term=per_term)
+    (segment,) = ix._segments()
+    files = segment.open_compound_file(ix.storage)
+    name = W3Codec.column_filename(segment, "_stored")
+    column = files.open_file(name)
+    raw = VarBytesColumn().reader(column, 0, files.file_length(name), len(documents))
+    with ix.searcher() as searcher:
+        for docnum, fields in enumerate(documents):
+            record = raw[docnum]
+            assert record[:2] == b"\x78\x01"  # zlib's header of a level-0 stream
+            assert pickle.loads(zlib.decompress(record)) == searcher.stored_fields(docnum)
+            assert searcher.stored_fields(docnum)["body"] == fields["body"]

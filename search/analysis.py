@@ -44,17 +44,18 @@ class WordTerms:
 
 def word_parts(word: str) -> list[tuple[int, str]]:
     """Split a glued word into (offset, part): camel case first, else dictionary words."""
-    pieces = CAMEL_BOUNDARY.split(word)
-    if len(pieces) > 1:
+    if not word.islower():  # (a lower-case word has no camel case)
+        pieces = CAMEL_BOUNDARY.split(word)
+        if len(pieces) == 1:
+            # Capitalised unknown words are names ("Kowarzyńskiego"), not two words glued by
+            # text extraction; probing them for dictionary prefixes costs time and finds
+            # false splits.
+            return []
         out, offset = [], 0
         for piece in pieces:
             out.append((offset, piece))
             offset += len(piece)
         return out
-    if not word.islower():
-        # Capitalised unknown words are names ("Kowarzyńskiego"), not two words glued by text
-        # extraction; probing them for dictionary prefixes costs time and finds false splits.
-        return []
     out, offset = [], 0
     for piece in split_compound(word):
         out.append((offset, piece))
@@ -86,12 +87,13 @@ def surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
     return _surface_terms(surface)
 
 
-def _surface_terms(surface: str) -> tuple[tuple[str, ...], tuple] | None:
+def _surface_terms(surface: str, pieces=None) -> tuple[tuple[str, ...], tuple] | None:
+    """``surface_terms`` (``pieces``: the word's ``word_parts``, if known)."""
     lower = surface.lower()
     if lower in STOPWORDS:
         return None
     parts = []
-    for offset, piece in word_parts(surface):
+    for offset, piece in word_parts(surface) if pieces is None else pieces:
         piece_lower = piece.lower()
         if piece_lower not in STOPWORDS:
             parts.append((offset, offset + len(piece), normalize(piece_lower)))
@@ -246,11 +248,12 @@ class PolishPositions(Positions):
             yield term, len(found), len(found) * boost, self.encode(found)
 
 
-def _word_entries(word: str) -> tuple[tuple[tuple[str, int], ...], int] | None:
+def _word_entries(word: str, pieces=None) -> tuple[tuple[tuple[str, int], ...], int] | None:
     """``indexed`` without characters: ((term, position offset), ...), width. Computed past
     the analyzer's LRU caches of words (``indexed``, ``surface_terms``): the indexing memo
-    keeps every word, and a rebuild's vocabulary would only churn them."""
-    found = _entries_of(word, _surface_terms(word))
+    keeps every word, and a rebuild's vocabulary would only churn them. (``pieces``: the
+    word's ``word_parts``, if known.)"""
+    found = _entries_of(word, _surface_terms(word, pieces))
     if found is None:
         return None
     entries, width = found
@@ -389,8 +392,18 @@ def word_analyses(words) -> dict[str, tuple]:
         batch = words[begin : begin + PREFETCHED_WORDS]
         lower = (word.lower() for word in batch)
         prefetch_lemmas([w for w in lower if len(w) >= MIN_STEM_LENGTH and w.isalpha()])
-        out.update((word, (_entries[word], _glued[word])) for word in batch)
+        for word in batch:
+            found = out[word] = _analysis(word)
+            _entries[word], _glued[word] = found  # (the memos as they would compute them)
     return out
+
+
+def _analysis(word: str) -> tuple:
+    """A word's (``_entries``, ``_glued``), its ``word_parts`` found once for both."""
+    if word in _entries and word in _glued:
+        return _entries[word], _glued[word]
+    pieces = word_parts(word)
+    return _word_entries(word, pieces), len(pieces) > 1
 
 
 PREFETCHED_WORDS = 2000  # words read by the dictionary at once

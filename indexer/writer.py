@@ -224,6 +224,16 @@ class FieldPostings:
         bounds = [*self.starts.tolist(), len(id_list)]
         for i, text in enumerate(self.texts):
             begin, end = bounds[i], bounds[i + 1]
+            if end - begin == 1:  # half of all terms: one posting, the loop below unrolled
+                weight, docnum = rounded[begin], id_list[begin]
+                max_weight = max(0, weights[begin])
+                length = (lengths[begin] or None) if lengths is not None else None
+                block = _block_bytes((docnum,), None if weight == 1.0 else weight,
+                                     (values[begin],), docnum, max_weight, length, length or 0,
+                                     compression, True)  # fmt: skip
+                stats = (weight, length, length or 0, max_weight)
+                yield text, [BLOCK_MAGIC, *block], stats, 1, docnum, docnum
+                continue
             chunks = [BLOCK_MAGIC]
             total, min_length, max_length, max_weight = 0, None, 0, 0
             for b in range(begin, end, limit):

@@ -3,8 +3,9 @@
 Whoosh keeps a document's stored fields as one pickled record in a zlib stream: reading one
 cost ~20 us (decompressing 10, unpickling 6), two tenths of a millisecond per page of ten
 hits, when the records were deflated (builds since ``indexer.writer.STORED_LEVEL`` store them
-as they are: ~8 us). The indexer also writes each segment's ``TEXT_FIELDS`` to ``<segment id>.texts``:
-per field the UTF-8 bytes of every document end to end and where each ends, ``glued``
+as they are: ~8 us). The indexer also writes each segment's ``TEXT_FIELDS`` to
+``<segment id>.texts``: per field the UTF-8 bytes of every document end to end and where each
+ends, ``glued``
 (the article's glued words) included; a hit's fields are then a few slices and decodes
 (~3 us). The Whoosh record stays the source of truth (the article page, related articles);
 a segment without the file is read through Whoosh.

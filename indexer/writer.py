@@ -235,7 +235,7 @@ class FieldPostings:
                 yield text, [BLOCK_MAGIC, *block], stats, 1, docnum, docnum
                 continue
             chunks = [BLOCK_MAGIC]
-            total, min_length, max_length, max_weight = 0, None, 0, 0
+            stats = NO_POSTINGS
             for b in range(begin, end, limit):
                 e = min(b + limit, end)
                 block_weights = rounded[b:e]
@@ -255,14 +255,8 @@ class FieldPostings:
                 chunks += _block_bytes(tuple(block_deltas), mini_weights, tuple(values[b:e]),
                                        id_list[e - 1], block_max, block_min, block_max_length,
                                        compression, e >= end)  # fmt: skip
-                total += sum(block_weights)
-                if min_length is None:
-                    min_length = block_min
-                elif block_min is not None:
-                    min_length = min(min_length, block_min)
-                max_length = max(max_length, block_max_length)
-                max_weight = max(max_weight, block_max)
-            stats = (total, min_length, max_length, max_weight)
+                block_stats = (sum(block_weights), block_min, block_max_length, block_max)
+                stats = _with_block(stats, block_stats)
             yield text, chunks, stats, end - begin, id_list[begin], id_list[end - 1]
 
     def record(self, recorder: postfiles.PostingRecorder, field: str) -> None:
@@ -355,22 +349,32 @@ def _postings_bytes(ids: list[int], weights: list[float], values: list[bytes] | 
                                compression, True)  # fmt: skip
         return [BLOCK_MAGIC, *block], tuple(stats)
     chunks = [BLOCK_MAGIC]
-    total, min_length, max_length, max_weight = 0, None, 0, 0
+    stats = NO_POSTINGS
     for begin in range(0, count, limit):
         end = begin + limit
-        block, block_total, block_min, block_max, block_max_weight = _block(
+        block, *block_stats = _block(
             ids[begin:end], weights[begin:end], None if values is None else values[begin:end],
             joins_values, field_lengths, compression, end >= count,
         )  # fmt: skip
         chunks += block
-        total += block_total
-        if min_length is None:
-            min_length = block_min
-        elif block_min is not None:
-            min_length = min(min_length, block_min)
-        max_length = max(max_length, block_max)
-        max_weight = max(max_weight, block_max_weight)
-    return chunks, (total, min_length, max_length, max_weight)
+        stats = _with_block(stats, block_stats)
+    return chunks, stats
+
+
+NO_POSTINGS = (0, None, 0, 0)  # a term's statistics before its first block
+
+
+def _with_block(stats: tuple, block: tuple) -> tuple:
+    """A term's statistics (total weight, min and max length, max weight; min None: no
+    lengths) with a block's added."""
+    total, min_length, max_length, max_weight = stats
+    block_total, block_min, block_max, block_max_weight = block
+    if min_length is None:
+        min_length = block_min
+    elif block_min is not None:
+        min_length = min(min_length, block_min)
+    return (total + block_total, min_length, max(max_length, block_max),
+            max(max_weight, block_max_weight))  # fmt: skip
 
 
 def _pooled_term_bytes(sorted_terms, keeps_values: bool, joins_values: bool,

@@ -156,3 +156,20 @@ def test_update_reindexes_only_changed_files(corpus, tmp_path):
     assert engine.search("Norwegia").total == 0
     assert engine.search("bezdomność").total >= 2
     assert engine.doc_count() == 21
+
+
+def test_compare_builds_tells_an_index_of_the_same_content_from_another(corpus, tmp_path):
+    """``benchmarks.compare_builds`` (the check that an indexer change indexes the same):
+    two builds of one corpus by two workers hold the same; one more article, or the
+    articles cut into other segments, make a difference."""
+    from benchmarks.compare_builds import main as compare
+    from indexer.build import rebuild
+
+    rebuild(corpus, tmp_path / "one", procs=2)
+    rebuild(corpus, tmp_path / "two", procs=2)
+    rebuild(corpus, tmp_path / "single", procs=1)
+    assert compare([str(tmp_path / "one"), str(tmp_path / "single")]) == 1
+    (corpus / "003_new.txt").write_text(NEW_DOC, encoding="utf-8")
+    rebuild(corpus, tmp_path / "three", procs=2)
+    assert compare([str(tmp_path / "one"), str(tmp_path / "two")]) == 0
+    assert compare([str(tmp_path / "two"), str(tmp_path / "three")]) == 1

@@ -17,6 +17,9 @@ $(VENV)/.installed: pyproject.toml $(SOURCES)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet '.[test]'
 	rm -rf build
+	# Our modules' bytecode, compiled once: where PYTHONDONTWRITEBYTECODE is set (as on this
+	# project's machines) every process would compile them again (0.06 s of each start).
+	$(PY) -m compileall -q search indexer web benchmarks cluster
 	touch $@
 
 install: $(VENV)/.installed

@@ -239,19 +239,13 @@ class FieldPostings:
             for b in range(begin, end, limit):
                 e = min(b + limit, end)
                 block_weights = rounded[b:e]
-                first = block_weights[0]
-                if block_weights.count(first) == e - b:  # (_mini_weights)
-                    mini_weights = None if first == 1.0 else first
-                else:
-                    mini_weights = tuple(block_weights)
                 block_max = max(0, max(weights[b:e]))
                 block_min, block_max_length = None, 0
                 if lengths is not None:
-                    found = list(filter(None, lengths[b:e]))
-                    if found:
-                        block_min, block_max_length = min(found), max(found)
+                    block_min, block_max_length = _length_bounds(lengths[b:e])
                 block_deltas = deltas[b:e]
                 block_deltas[0] = id_list[b]  # a block's first docnum as it is
+                mini_weights = _mini_weights(block_weights)
                 chunks += _block_bytes(tuple(block_deltas), mini_weights, tuple(values[b:e]),
                                        id_list[e - 1], block_max, block_min, block_max_length,
                                        compression, e >= end)  # fmt: skip
@@ -281,8 +275,16 @@ DATA_PROTOCOL = 4
 MIN_COMPRESSED = 200
 
 
-def _mini_weights(weights: array):
-    """W3PostingsWriter._mini_weights: None when all are 1, the one value if all equal."""
+def _length_bounds(lengths) -> tuple[int | None, int]:
+    """The least and greatest of the length bytes that are not 0 (no length): (None, 0)
+    when all are."""
+    found = list(filter(None, lengths))
+    return (min(found), max(found)) if found else (None, 0)
+
+
+def _mini_weights(weights: array | list[float]):
+    """W3PostingsWriter._mini_weights: None when all are 1, the one value if all equal
+    (the weights as float32, an array("f") or a list of its values)."""
     first = weights[0]
     if weights.count(first) == len(weights):
         return None if first == 1.0 else first
@@ -307,9 +309,7 @@ def _block(ids: list[int], weights: list[float], values: list[bytes] | None,
             min_length = field_lengths[ids[0]] or None
             max_length = min_length or 0
         else:
-            found = list(filter(None, map(field_lengths.__getitem__, ids)))
-            if found:
-                min_length, max_length = min(found), max(found)
+            min_length, max_length = _length_bounds(map(field_lengths.__getitem__, ids))
     block_values = None
     if values is not None:
         block_values = tuple(filter(None, values))

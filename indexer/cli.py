@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from indexer.build import BuildError, BuildReport, rebuild, update
 from indexer.corpus import (
@@ -72,9 +71,24 @@ def main() -> None:
     """Build and inspect the MOPS archive search index."""
 
 
-def _report_file(name: str, error: str | None) -> None:
-    if error is not None:
-        tqdm.write(f"warning: skipped {error}", file=sys.stderr)
+def _progress_bar(total: int):
+    """A tqdm progress bar on a terminal; None otherwise (tqdm, which takes a tenth of the
+    command's imports, is then not imported)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="Indexing")
+
+
+def _report_file(name: str, error: str | None, bar=None) -> None:
+    """Warn of a skipped file on stderr (above the progress bar, if there is one)."""
+    if error is None:
+        return
+    if bar is None:
+        click.echo(f"warning: skipped {error}", err=True)
+    else:
+        bar.write(f"warning: skipped {error}", file=sys.stderr)
 
 
 def _run(build, settings: Settings) -> None:
@@ -83,11 +97,12 @@ def _run(build, settings: Settings) -> None:
         total = len(corpus_files(settings.corpus_dir))
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from exc
-    bar = tqdm(total=total, unit="file", desc="Indexing", disable=not sys.stderr.isatty())
+    bar = _progress_bar(total)
 
     def on_file(name: str, error: str | None) -> None:
-        bar.update(1)
-        _report_file(name, error)
+        if bar is not None:
+            bar.update(1)
+        _report_file(name, error, bar)
 
     try:
         report = build(
@@ -96,7 +111,8 @@ def _run(build, settings: Settings) -> None:
     except (BuildError, IndexLockedError) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     _print_summary(report)
 
 

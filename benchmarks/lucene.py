@@ -2,8 +2,9 @@
 
 Both index the same articles (exported from the project's own splitter) and answer the same
 queries with the same top 10 and one highlighted fragment per hit, each query timed as the
-best of 3 after two warm-up rounds, in one JVM. The Java sources are in benchmarks/lucene/
-and are compiled here, at bench time.
+best of 3 after two warm-up rounds, in one JVM. Each build runs as a command of its own,
+timed from outside as the project's rebuild is (and by its own timer, inside). The Java
+sources are in benchmarks/lucene/ and are compiled here, at bench time.
 
     python -m benchmarks.lucene --corpus var/bench/corpus-20000
 """
@@ -76,7 +77,11 @@ def _classpath(engine: str, work: Path) -> str:
 
 
 def run_engine(engine: str, articles: Path, queries: Path, work: Path) -> dict:
-    """Compile and run one Lucene column; its JSON result with per-query times."""
+    """Compile and run one Lucene column: its build as a whole command (wall, CPU and peak
+    RSS, measured as the project's rebuild is, with ``build_s`` its own timer's figure, JVM
+    start and analyzer loading excluded), then its queries in a second JVM."""
+    from benchmarks.run import run_measured
+
     main = {"lucene-4.10": "Lucene4Bench", "lucene-9.12": "Lucene9Bench"}[engine]
     classes = work / f"classes-{engine}"
     classes.mkdir(parents=True, exist_ok=True)
@@ -88,12 +93,21 @@ def run_engine(engine: str, articles: Path, queries: Path, work: Path) -> dict:
     )  # fmt: skip
     index = work / f"index-{engine}"
     shutil.rmtree(index, ignore_errors=True)
-    out = subprocess.run(
-        ["java", "-Xms1g", "-Xmx4g", "-cp", f"{classpath}:{classes}", main,
-         str(articles), str(index), str(queries)],
-        check=True, capture_output=True, text=True, timeout=3600,
-    ).stdout  # fmt: skip
-    shutil.rmtree(index, ignore_errors=True)
+    java = ["java", "-Xms1g", "-Xmx4g", "-cp", f"{classpath}:{classes}", main]
+    try:
+        build = run_measured([*java, "build", str(articles), str(index)])
+        found = {**_last_json(build.pop("stdout")), "command": build}
+        out = subprocess.run(
+            [*java, "query", str(index), str(queries)],
+            check=True, capture_output=True, text=True, timeout=3600,
+        ).stdout
+        found.update(times_ms=_last_json(out)["times_ms"])
+    finally:
+        shutil.rmtree(index, ignore_errors=True)
+    return found
+
+
+def _last_json(out: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 

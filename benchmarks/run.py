@@ -241,8 +241,10 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     # Lucene in the same run, on the same articles and queries.
     result["lucene_skipped"] = available()
     for name, found in run_all(corpus, logs, work / f"lucene-{n}").items():
-        result[f"rebuild_{name}"] = {"wall_s": found["build_s"], "index_mb": found["index_mb"],
-                                     "articles_per_s": found["articles"] / found["build_s"]}  # fmt: skip
+        command = found["command"]  # the build as a whole command, as ours is measured
+        result[f"rebuild_{name}"] = {**command, "own_timer_s": found["build_s"],
+                                     "index_mb": found["index_mb"],
+                                     "articles_per_s": found["articles"] / command["wall_s"]}  # fmt: skip
         for label, samples in found["times_ms"].items():
             result[f"query_{label}_{name}"] = percentiles([t / 1000 for t in samples])
 
@@ -305,11 +307,19 @@ def markdown(results: list[dict]) -> str:
 
     for r in results:
         n = f"{r['articles'] // 1000}k"
-        row(n, "rebuild wall s", pick(r, "rebuild", "wall_s"))
+        row(n, "rebuild wall s (the whole command)", pick(r, "rebuild", "wall_s"))
+        # Lucene's own timer starts after its JVM and analyzer are up; ours is still the
+        # whole command (interpreter, imports and dictionaries included): the stricter ratio.
+        row(n, "rebuild wall s, Lucene by its own timer (JVM start excluded)",
+            {"ours": r["rebuild_ours"]["wall_s"],
+             **{k: (r.get(f"rebuild_{k}") or {}).get("own_timer_s") for k in LUCENE}})  # fmt: skip
         row(n, "rebuild articles/s", pick(r, "rebuild", "articles_per_s"), 0)
         o = r["rebuild_ours"]
-        rows.append(f"| {n} | rebuild CPU s / peak RSS MB | {o['cpu_s']:.1f} / {o['peak_rss_mb']:.0f} | "
-                    f"{r['rebuild_naive']['cpu_s']:.1f} / {r['rebuild_naive']['peak_rss_mb']:.0f} | | | | | |")  # fmt: skip
+        cells = [
+            f"{m['cpu_s']:.1f} / {m['peak_rss_mb']:.0f}" if "cpu_s" in m else ""
+            for m in (r.get(f"rebuild_{k}") or {} for k in ("ours", "naive", *LUCENE))
+        ]
+        rows.append(f"| {n} | rebuild CPU s / peak RSS MB | {' | '.join(cells)} | | | |")
         row(n, "index MB", pick(r, "rebuild", "index_mb"), 0)
         share = r["split_s"] / o["cpu_s"] if o["cpu_s"] else 0
         rows.append(f"| {n} | splitting into articles CPU s (share of rebuild CPU) | {r['split_s']:.1f} ({share:.0%}) | | | | | | |")  # fmt: skip

@@ -1,4 +1,5 @@
-// Reading the query file and writing the result line, shared by both Lucene columns.
+// Reading the query file, timing the queries and writing the result lines, shared by both
+// Lucene columns.
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,13 +30,42 @@ final class BenchIO {
         }
     }
 
-    static String json(String engine, int articles, double buildSeconds, Path dir,
-                       Map<String, double[]> times) throws IOException {
+    /** One query's work (search, top 10, one highlighted fragment per hit). */
+    interface Query {
+        int run(String text) throws Exception;
+    }
+
+    /** Each class's per-query best of 3 (ms), after two warm-up rounds of every query. */
+    static Map<String, double[]> time(Map<String, List<String>> queries, Query query)
+            throws Exception {
+        for (int round = 0; round < 2; round++)
+            for (List<String> list : queries.values())
+                for (String q : list) query.run(q);
+        Map<String, double[]> times = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : queries.entrySet()) {
+            double[] best = new double[e.getValue().size()];
+            for (int i = 0; i < best.length; i++) {
+                best[i] = Double.MAX_VALUE;
+                for (int k = 0; k < 3; k++) {
+                    long t = System.nanoTime();
+                    query.run(e.getValue().get(i));
+                    best[i] = Math.min(best[i], (System.nanoTime() - t) / 1e6);
+                }
+            }
+            times.put(e.getKey(), best);
+        }
+        return times;
+    }
+
+    static String buildJson(String engine, int articles, double buildSeconds, Path dir)
+            throws IOException {
+        return "{\"engine\": \"" + engine + "\", \"articles\": " + articles
+            + ", \"build_s\": " + buildSeconds + ", \"index_mb\": " + bytes(dir) / 1e6 + "}";
+    }
+
+    static String timesJson(String engine, Map<String, double[]> times) {
         StringBuilder sb = new StringBuilder();
-        sb.append("{\"engine\": \"").append(engine).append("\", \"articles\": ").append(articles)
-          .append(", \"build_s\": ").append(buildSeconds)
-          .append(", \"index_mb\": ").append(bytes(dir) / 1e6)
-          .append(", \"times_ms\": {");
+        sb.append("{\"engine\": \"").append(engine).append("\", \"times_ms\": {");
         boolean first = true;
         for (Map.Entry<String, double[]> e : times.entrySet()) {
             if (!first) sb.append(", ");

@@ -2,7 +2,8 @@
 // Polish analyzer, BM25 with block-max WAND top-k (the default collector), and the
 // UnifiedHighlighter over offsets stored in the postings (one passage per hit).
 //
-//   java -cp <jars>:<classes> Lucene9Bench ARTICLES.tsv INDEX_DIR QUERIES.tsv
+//   java -cp <jars>:<classes> Lucene9Bench build ARTICLES.tsv INDEX_DIR
+//   java -cp <jars>:<classes> Lucene9Bench query INDEX_DIR QUERIES.tsv
 //
 // Same input and output as Lucene4Bench.
 import java.io.BufferedReader;
@@ -46,8 +47,12 @@ public class Lucene9Bench {
     static final float TITLE_BOOST = 2.0f;
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("build")) build(args[1], Paths.get(args[2]));
+        else query(Paths.get(args[1]), args[2]);
+    }
+
+    static void build(String articlesFile, Path indexDir) throws Exception {
         Analyzer analyzer = new PolishAnalyzer();
-        Path indexDir = Paths.get(args[1]);
         Directory dir = FSDirectory.open(indexDir);
         FieldType withOffsets = new FieldType(TextField.TYPE_STORED);
         withOffsets.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS_AND_OFFSETS);
@@ -59,7 +64,7 @@ public class Lucene9Bench {
         config.setRAMBufferSizeMB(256);
         int articles = 0;
         try (IndexWriter writer = new IndexWriter(dir, config);
-             BufferedReader in = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+             BufferedReader in = Files.newBufferedReader(Paths.get(articlesFile), StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
                 String[] f = line.split("\t", 3);
@@ -73,29 +78,19 @@ public class Lucene9Bench {
         }
         double buildSeconds = (System.nanoTime() - started) / 1e9;
 
-        DirectoryReader reader = DirectoryReader.open(dir);
+        System.out.println(BenchIO.buildJson("lucene-9.12", articles, buildSeconds, indexDir));
+    }
+
+    static void query(Path indexDir, String queriesFile) throws Exception {
+        Analyzer analyzer = new PolishAnalyzer();
+        DirectoryReader reader = DirectoryReader.open(FSDirectory.open(indexDir));
         IndexSearcher searcher = new IndexSearcher(reader);
         UnifiedHighlighter highlighter = UnifiedHighlighter.builder(searcher, analyzer)
             .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", "… ", true))
             .build();
-        Map<String, List<String>> queries = BenchIO.readQueries(args[2]);
-        for (int round = 0; round < 2; round++)
-            for (List<String> list : queries.values())
-                for (String q : list) run(searcher, highlighter, analyzer, q);
-        Map<String, double[]> times = new LinkedHashMap<>();
-        for (Map.Entry<String, List<String>> e : queries.entrySet()) {
-            double[] best = new double[e.getValue().size()];
-            for (int i = 0; i < best.length; i++) {
-                best[i] = Double.MAX_VALUE;
-                for (int k = 0; k < 3; k++) {
-                    long t = System.nanoTime();
-                    run(searcher, highlighter, analyzer, e.getValue().get(i));
-                    best[i] = Math.min(best[i], (System.nanoTime() - t) / 1e6);
-                }
-            }
-            times.put(e.getKey(), best);
-        }
-        System.out.println(BenchIO.json("lucene-9.12", articles, buildSeconds, indexDir, times));
+        Map<String, double[]> times = BenchIO.time(BenchIO.readQueries(queriesFile),
+                                                   text -> run(searcher, highlighter, analyzer, text));
+        System.out.println(BenchIO.timesJson("lucene-9.12", times));
         reader.close();
     }
 

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,21 +36,22 @@ PY = sys.executable
 
 
 def run_measured(cmd: list[str], env: dict | None = None) -> dict:
-    """Run a command; return wall and CPU seconds and the peak RSS of its process tree."""
+    """Run a command; return wall and CPU seconds and the peak RSS of its process tree.
+
+    The wall time ends when the command does: this thread waits for it, blocked, while
+    another samples its memory (polling its end between samples added up to 0.1 s)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    # Output goes to files, not pipes: a pipe nobody reads while polling could fill and block.
+    # Output goes to files, not pipes: a pipe nobody reads could fill and block the command.
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
-        proc = psutil.Popen(cmd, cwd=ROOT, env=env, stdout=out_file, stderr=err_file)
-        peak = 0
-        while proc.poll() is None:
-            try:
-                tree = [proc, *proc.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.1)
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out_file, stderr=err_file)
+        peak, done = [0], threading.Event()
+        sampler = threading.Thread(target=_sample_rss, args=(proc.pid, peak, done), daemon=True)
+        sampler.start()
+        proc.wait()
         wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         out_file.seek(0)
         err_file.seek(0)
@@ -57,7 +59,22 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     if proc.returncode:
         raise RuntimeError(f"{cmd} failed: {err.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 1e6, "stdout": out.decode()}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak[0] / 1e6, "stdout": out.decode()}
+
+
+def _sample_rss(pid: int, peak: list[int], done: threading.Event) -> None:
+    """Every 0.1 s until done: the process tree's resident memory, its peak into peak[0]."""
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not done.is_set():
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        done.wait(0.1)
 
 
 def dir_mb(path: Path) -> float:

@@ -44,6 +44,7 @@ _stemmer_lock = threading.Lock()
 _morfeusz = None
 _generator = None
 _stemmer = None
+_stemmer_bytes: tuple | None = None  # (stemmer, the compiled_table() bytes it was loaded from)
 _snowball = None
 
 
@@ -243,7 +244,10 @@ def compiled_table() -> bytes | None:
 
     if _table == "none":
         return None
-    root = _get_stemmer().stemmer_trie
+    stemmer = _get_stemmer()
+    if _stemmer_bytes is not None and _stemmer_bytes[0] is stemmer:
+        return _stemmer_bytes[1]  # the bytes it was loaded from: the same table, kept as is
+    root = stemmer.stemmer_trie
     multi = isinstance(root, MultiTrie)
     tries = root.tries if multi else [root]
     return marshal.dumps(
@@ -271,7 +275,7 @@ def _compiled_row(letters: str, cells: bytes) -> dict:
 def use_compiled_table(data: bytes) -> bool:
     """Take the stemmer from ``compiled_table()``'s bytes if they are of this process's table
     (same name and the same pystempel data); return whether they were taken."""
-    global _stemmer
+    global _stemmer, _stemmer_bytes
     import marshal
 
     from pystempel import Stemmer
@@ -293,6 +297,7 @@ def use_compiled_table(data: bytes) -> bool:
     with _stemmer_lock:
         if _stemmer is None:
             _stemmer = Stemmer(root)
+            _stemmer_bytes = (_stemmer, data)
     return True
 
 

@@ -47,6 +47,24 @@ def test_an_update_stems_new_words_without_parsing(tmp_path, monkeypatch):
     engine.close()
 
 
+def test_a_rebuild_keeps_the_table_it_loaded_as_it_was(tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    rebuild(corpus, index)
+    kept = (index.resolve() / TABLE).read_bytes()
+    monkeypatch.setattr(morphology, "_stemmer", None)
+    monkeypatch.setattr(morphology, "_parse_table", _fail)
+    monkeypatch.setattr(morphology, "_row_data", _fail)  # not compiled again either
+    rebuild(corpus, index)
+    assert (index.resolve() / TABLE).read_bytes() == kept
+    monkeypatch.undo()
+    monkeypatch.setattr(morphology, "_stemmer", None)  # parsed anew: compiled, to the same bytes
+    compiled, row_data = [], morphology._row_data
+    monkeypatch.setattr(morphology, "_row_data", lambda row: compiled.append(row) or row_data(row))
+    assert morphology.compiled_table() == kept
+    assert compiled
+
+
 def test_parsed_and_kept_tables_stem_exactly_like_pystempel(tmp_path, monkeypatch):
     """The stemmer's table is read by our own parser, and a build keeps it parsed; both
     hold pystempel's rows (its own loader and classes) cell for cell and stem every word

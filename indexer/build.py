@@ -265,7 +265,7 @@ def write_corpus_index(
         ix = whoosh_index.create_in(str(build), build_schema(), indexname=INDEX_NAME)
         _write_segments(ix, files, corpus, report, on_file)
         return report
-    warm_up()  # load dictionaries once; forked workers share them
+    warm_up(forms=False)  # load the dictionary once; forked workers share it
     gc.freeze()  # what the workers inherit stays shared: their collections never touch it
     context = multiprocessing.get_context("fork")
     events = context.Queue()

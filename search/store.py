@@ -188,26 +188,60 @@ def checksums(build: Path, known: dict | None = None) -> dict[str, dict]:
     hashed; a file written just before (``FINE_SETTLED_NS``, ``SETTLED_NS`` on a filesystem
     with coarse timestamps) gets none and is hashed whenever the build is verified."""
     known = known or {}
-    out = {}
+    hashed_at = time.time_ns()  # before any file is read: no later than each one's hashing
+    found: dict[str, tuple[Path, os.stat_result]] = {}
     for path in sorted(build.iterdir()):
-        if not path.is_file() or path.name == MANIFEST:
-            continue
-        hashed_at = time.time_ns()
-        stat = path.stat()
-        old = known.get(path.name) if path.name.endswith(SEGMENT_SUFFIXES) else None
+        if path.is_file() and path.name != MANIFEST:
+            found[path.name] = (path, path.stat())
+    reused = {}
+    for name, (_, stat) in found.items():
+        old = known.get(name) if name.endswith(SEGMENT_SUFFIXES) else None
         if old and old["size"] == stat.st_size:
+            reused[name] = old
+    fresh = sorted(set(found) - set(reused), key=lambda n: -found[n][1].st_size)
+    digests = _per_core(fresh, lambda name: _sha1(found[name][0]))
+    out = {}
+    for name, (_, stat) in found.items():
+        old = reused.get(name)
+        if old:
             # A hard link of the last build's segment: its stamp carries over only if nothing
             # wrote it since it was hashed; otherwise it is hashed when the build is verified.
             entry = {"size": old["size"], "sha1": old["sha1"]}
             settled = old.get("stamp") == _stamp(stat)
         else:
-            entry = {"size": stat.st_size, "sha1": _sha1(path)}
+            entry = {"size": stat.st_size, "sha1": digests[name]}
             fine = stat.st_mtime_ns % 1_000_000 != 0
             settled = stat.st_mtime_ns < hashed_at - (FINE_SETTLED_NS if fine else SETTLED_NS)
         if settled:
             entry["stamp"] = _stamp(stat)
-        out[path.name] = entry
+        out[name] = entry
     return out
+
+
+def _per_core(names: list[str], work) -> dict[str, object]:
+    """``work(name)`` for each name, by one thread per core, each taking every n-th name (give
+    them largest first): hashing releases the interpreter lock. Plain threads, no executor:
+    a server worker patches ``queue`` for gevent, which an executor's native threads must not
+    wait on. The first error raised by any thread is raised here."""
+    shares = max(1, min(len(names), os.cpu_count() or 1))
+    results: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def run(share: list[str]) -> None:
+        try:
+            for name in share:
+                results[name] = work(name)
+        except BaseException as exc:  # re-raised by the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(names[i::shares],)) for i in range(shares)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 _verified: set[tuple[str, str]] = set()  # (build, digest of its recorded checksums)
@@ -256,9 +290,8 @@ def start_verifying(index: Path) -> threading.Thread:
 
 def _check_files(build: Path, recorded: dict, full: bool) -> None:
     """Compare each file with its recorded size and SHA-1 (unless its stamp is the recorded
-    one and not ``full``); the files are hashed by one thread per core (hashing releases the
-    interpreter lock), largest first. Plain threads, no executor: a server worker patches
-    ``queue`` for gevent, which an executor's native threads must not wait on."""
+    one and not ``full``); the files are hashed by one thread per core (``_per_core``),
+    largest first."""
 
     def damage(name: str) -> str | None:
         path, entry = build / name, recorded[name]
@@ -270,22 +303,16 @@ def _check_files(build: Path, recorded: dict, full: bool) -> None:
             return f"{build.name}: {name} is damaged (size differs)"
         if not full and entry.get("stamp") == _stamp(stat):
             return None
-        if _sha1(path) != entry["sha1"]:
+        try:
+            digest = _sha1(path)
+        except OSError as exc:
+            return f"{build.name}: {name} cannot be read ({exc.strerror or exc})"
+        if digest != entry["sha1"]:
             return f"{build.name}: {name} is damaged (checksum differs)"
         return None
 
     names = sorted(recorded, key=lambda n: -recorded[n].get("size", 0))
-    shares = max(1, min(len(names), os.cpu_count() or 1))
-    problems: list[str] = []
-
-    def check(share: list[str]) -> None:
-        problems.extend(p for p in map(damage, share) if p)
-
-    threads = [threading.Thread(target=check, args=(names[i::shares],)) for i in range(shares)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    problems = [p for p in _per_core(names, damage).values() if p]
     if problems:
         raise IndexDamagedError(sorted(problems)[0])
 

@@ -277,6 +277,26 @@ def test_stamps_skip_only_files_nothing_wrote(tmp_path, monkeypatch, damage, fou
         assert result.exit_code == 1 and "damaged" in result.output
 
 
+def test_a_file_that_cannot_be_read_fails_the_verify(tmp_path, monkeypatch):
+    corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
+    rebuild(corpus, index)
+    build = index.resolve()
+    manifest = store.read_manifest(build)
+    unreadable = segment_file(build).name
+    sha1 = store._sha1
+
+    def read(path):
+        if path.name == unreadable:
+            raise OSError(5, "Input/output error")
+        return sha1(path)
+
+    monkeypatch.setattr(store, "_sha1", read)  # a disk error, raised in a hashing thread
+    with pytest.raises(store.IndexDamagedError, match=f"{unreadable} cannot be read"):
+        store.verify(build, manifest, full=True)
+    with pytest.raises(OSError, match="Input/output error"):  # no checksum left out
+        store.checksums(build)
+
+
 def test_fresh_files_get_no_stamp_and_an_update_keeps_only_true_stamps(tmp_path, monkeypatch):
     corpus, index = copy_corpus(tmp_path / "c"), tmp_path / "ix"
     monkeypatch.setattr(store, "FINE_SETTLED_NS", 10**12)

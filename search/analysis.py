@@ -298,7 +298,7 @@ class TermCodes:
         self.terms: list[str] = []  # term number -> term
         self._numbers: dict[str, int] = {}
         self._codes = WordMemo(self._new_code, limit=None)  # word -> code, kept for good
-        # chunk -> its words' codes, as the bytes of an array("i")
+        # chunk (UTF-8) -> its words' codes, as the bytes of an array("i")
         self._chunks = WordMemo(self._chunk_codes, limit=None)
         self._first = array("i")  # per code: its first entry
         self._count = array("i")  # per code: how many entries
@@ -333,13 +333,17 @@ class TermCodes:
         """The codes of the text's words, in order: read from a memo of its white-space
         separated chunks (a word never spans white space, and running text repeats most of
         its chunks: a fifth faster than matching every word of every text; the chunks' codes
-        are kept as bytes and joined, a third faster than an array made of their tuples)."""
+        are kept as bytes and joined, a third faster than an array made of their tuples). The
+        chunks are UTF-8, split at ASCII white space (a memo of bytes is faster to fill and
+        read); the words are found in them as in the text."""
         codes = array("i")
-        codes.frombytes(b"".join(map(self._chunks.__getitem__, text.split())))
+        chunks = text.encode("utf-8", "surrogatepass").split()
+        codes.frombytes(b"".join(map(self._chunks.__getitem__, chunks)))
         return codes
 
-    def _chunk_codes(self, chunk: str) -> bytes:
-        return array("i", map(self._codes.__getitem__, WORD_RE.findall(chunk))).tobytes()
+    def _chunk_codes(self, chunk: bytes) -> bytes:
+        words = WORD_RE.findall(chunk.decode("utf-8", "surrogatepass"))
+        return array("i", map(self._codes.__getitem__, words)).tobytes()
 
     def glued_words(self, *texts: array) -> list[str]:
         """The distinct glued words among the codes of the texts, sorted: ``glued_words``
@@ -375,11 +379,12 @@ class TermCodes:
 def text_words(texts) -> set[str]:
     """The distinct words (``WORD_RE``'s matches) of the texts. Found in their distinct
     white-space separated chunks, joined: a word never spans white space, and running text
-    repeats most of its chunks, so this is several times faster than matching every word."""
-    chunks: set[str] = set()
-    for text in texts:
-        chunks.update(text.split())
-    return set(WORD_RE.findall(" ".join(chunks)))
+    repeats most of its chunks, so this is several times faster than matching every word.
+    (The chunks are split at ASCII white space; the words, at any other.)"""
+    chunks: set[bytes] = set()
+    for text in texts:  # as UTF-8: a set of bytes is built in three quarters of the time
+        chunks.update(text.encode("utf-8", "surrogatepass").split())
+    return set(WORD_RE.findall(b" ".join(chunks).decode("utf-8", "surrogatepass")))
 
 
 def word_analyses(words) -> dict[str, tuple]:

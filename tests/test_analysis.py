@@ -91,7 +91,8 @@ def test_term_codes_give_the_entries_of_term_positions(corpus_dir):
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
     texts[1:1] = ["", "i w z na", "Ośrodka PomocySpołecznej wizytaprzedstawicieli", "—",
                   # white space of every kind between words, and words glued by punctuation
-                  "pomoc\u00a0społeczna\u2028Kraków\tw\u3000domu\x1cdzieci, Nr_5;rodzina.Ośrodek"]
+                  "pomoc\u00a0społeczna\u2028Kraków\tw\u3000domu\x1cdzieci, Nr_5;rodzina.Ośrodek",
+                  "pomocy\ud800społecznej"]  # a lone surrogate (the indexer reads UTF-8 chunks)
     table = TermCodes()
     codes = [table.codes(text) for text in texts]
     starts = np.cumsum([0, *map(len, codes[:-1])])

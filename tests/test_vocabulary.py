@@ -78,6 +78,7 @@ def test_each_word_is_analysed_by_one_worker():
         ),
         ("a_b\tc\u00a0d\u2028e", {"a_b", "c", "d", "e"}),
         ("MOPS—Kraków", {"MOPS", "Kraków"}),
+        ("pomocy\ud800rodzinie\x1cdzieci", {"pomocy", "rodzinie", "dzieci"}),
     ],
 )
 def test_text_words_are_the_word_patterns_matches(text, words):

@@ -456,7 +456,9 @@ def prefetch_lemmas(words: list[str]) -> None:
         at = offset.get(node)
         if at is None:
             return  # a segment from a node not reached yet: not the graph expected
-        offset.setdefault(interp.endNode, at + len(interp.orth))
+        end = interp.endNode
+        if end not in offset:  # (the segment's text only for its first reading: orth is dear)
+            offset[end] = at + len(interp.orth)
         if node == first_node and not unknown and not _take_reading(raw, interp, found):
             unknown = True
     if k != len(words) - 1 or offset.get(max(offset)) != total:

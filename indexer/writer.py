@@ -25,6 +25,7 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from bisect import bisect_right
 from functools import partial
 from operator import sub
 from pathlib import Path
@@ -210,19 +211,40 @@ class FieldPostings:
         (term bytes, chunks, (total weight, min and max length, max weight), postings, first
         and last docnum), what ``_pooled_term_bytes`` gives of a pooled field. What
         ``_block`` computes posting by posting (docnum deltas, weights as float32, lengths)
-        is made for the whole field at once; a block's values are its postings' values
-        (``values``: never empty, never joined)."""
+        is made for the field at once, as arrays, and read as lists a group of terms at a
+        time (``GROUP_POSTINGS``: Python's lists of a whole field's postings were a fifth of
+        a worker's peak memory); a block's values are its postings' values (``values``:
+        never empty, never joined)."""
         ids = self.ids.astype(np.int64)
         deltas = np.diff(ids, prepend=0)
         deltas[self.starts] = ids[self.starts]  # a term's first docnum as it is
-        deltas, id_list = deltas.tolist(), ids.tolist()
-        weights, rounded = self.weights.tolist(), self.weights.astype(np.float32).tolist()
+        rounded = self.weights.astype(np.float32)
         values = self.values()
         lengths = None
         if field_lengths is not None:
-            lengths = np.frombuffer(field_lengths, dtype=np.uint8)[ids].tolist()
-        bounds = [*self.starts.tolist(), len(id_list)]
-        for i, text in enumerate(self.texts):
+            lengths = np.frombuffer(field_lengths, dtype=np.uint8)[ids]
+        bounds = [*self.starts.tolist(), len(ids)]
+        first = 0
+        while first < len(self.texts):
+            # the terms from ``first`` whose postings fit in a group (one term at least)
+            last = max(first + 1, bisect_right(bounds, bounds[first] + GROUP_POSTINGS) - 1)
+            at, to = bounds[first], bounds[last]
+            yield from self._group_bytes(
+                self.texts[first:last], [b - at for b in bounds[first : last + 1]],
+                deltas[at:to].tolist(), ids[at:to].tolist(), self.weights[at:to].tolist(),
+                rounded[at:to].tolist(), values[at:to],
+                None if lengths is None else lengths[at:to].tolist(), limit, compression,
+            )  # fmt: skip
+            first = last
+
+    @staticmethod
+    def _group_bytes(texts, bounds, deltas, id_list, weights, rounded, values, lengths,
+                     limit: int, compression: int):  # fmt: skip
+        """``term_bytes`` of a group of terms, from lists of their postings' docnum deltas
+        (a term's first docnum as it is), docnums, weights, float32 weights, values and
+        length bytes (None: no lengths); ``bounds``: where each term's postings start, and
+        where the last one's end."""
+        for i, text in enumerate(texts):
             begin, end = bounds[i], bounds[i + 1]
             if end - begin == 1:  # half of all terms: one posting, the loop below unrolled
                 weight, docnum = rounded[begin], id_list[begin]
@@ -259,6 +281,7 @@ class FieldPostings:
 
 
 BLOCK_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
+GROUP_POSTINGS = 1 << 16  # FieldPostings.term_bytes reads this many postings' lists at once
 TERM_INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's packed statistics
 KEY_VALUE_LENGTHS = struct.Struct("!ii")  # a hash file's record header
 # The pickle protocol of a block's data. Whoosh writes protocol 2 (for Python 2), which

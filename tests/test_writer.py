@@ -101,7 +101,11 @@ def test_values_are_each_postings_positions_shared_where_single():
     assert len({id(v) for v in singles}) == len(set(singles))  # one object per position
 
 
-def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, monkeypatch):
+# The postings read as lists at once: the real size (one group per field here), a few
+# postings (most groups of a few terms), one (every term with more postings than a group)
+@pytest.mark.parametrize("group", [writer.GROUP_POSTINGS, 7, 1])
+def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, monkeypatch,
+                                                                     group):
     """With Whoosh's pickle protocol for the blocks' data, a new bytes object for each
     posting's positions and every block compressed, the postings and terms files are byte
     for byte those of Whoosh's own writer. (The tests above show that the faster protocol,
@@ -109,6 +113,7 @@ def test_term_writer_writes_whoosh_bytes_but_for_the_pickle_protocol(tmp_path, m
     block, and small blocks left uncompressed read back the same.)"""
     documents = seed_documents(copies=15)
     whoosh = build_index(tmp_path / "whoosh", documents, per_term=False)
+    monkeypatch.setattr(writer, "GROUP_POSTINGS", group)
     monkeypatch.setattr(writer, "DATA_PROTOCOL", 2)
     monkeypatch.setattr(writer, "MIN_COMPRESSED", 0)
     encode = Positions().encode  # Whoosh's, which makes a new bytes object each time

@@ -255,6 +255,25 @@ def _assemble(build: Path, parts: list[Path]) -> None:
     TOC(build_schema(), segments, 1).write(storage, INDEX_NAME)
 
 
+def _shares(files: list[Path], procs: int) -> list[list[Path]]:
+    """The files in ``procs`` shares of about the same bytes, each in the corpus's order:
+    the largest file first, each to the share with the fewest bytes so far (every other
+    file, as it was, left the shares of a 5k corpus 2% apart, and a worker waited for the
+    other). A file that cannot be read counts as empty: indexing reports it."""
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    loads, shares = [0] * procs, [[] for _ in range(procs)]
+    for k in sorted(range(len(files)), key=lambda k: (-sizes[k], k)):
+        least = loads.index(min(loads))
+        shares[least].append(k)
+        loads[least] += sizes[k]
+    return [[files[k] for k in sorted(share)] for share in shares]
+
+
 def write_corpus_index(
     build: Path, files: list[Path], corpus: Path, on_file: OnFile, procs: int = 1
 ) -> dict:
@@ -272,9 +291,8 @@ def write_corpus_index(
     inboxes = [context.Queue() for _ in range(procs)]
     parts = [build / f".part{i}" for i in range(procs)]
     workers = []
-    for i, part in enumerate(parts):
+    for i, (part, share) in enumerate(zip(parts, _shares(files, procs), strict=True)):
         part.mkdir()
-        share = files[i::procs]  # interleaved: similar sizes per worker
         args = (part, share, corpus, events, i, inboxes)
         workers.append(context.Process(target=_worker, args=args))
     for worker in workers:

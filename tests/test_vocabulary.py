@@ -105,3 +105,26 @@ def test_a_worker_dying_while_the_others_wait_for_its_words_fails_the_rebuild(
     assert time.monotonic() - started < 60
     assert current_build(index) == before
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "procs", "expected"),
+    [
+        ([5, 1, 1, 1, 1, 1], 2, [[0], [1, 2, 3, 4, 5]]),  # bytes, not files, balanced
+        ([1, 2, 3, 4], 2, [[0, 3], [1, 2]]),
+        ([3, 3, 3], 3, [[0], [1], [2]]),
+        ([4, None, 2], 2, [[0], [1, 2]]),  # a file gone before indexing counts as empty
+        ([7], 2, [[0], []]),
+    ],
+)
+def test_workers_get_shares_of_about_the_same_bytes_in_corpus_order(
+    tmp_path, sizes, procs, expected
+):
+    files = []
+    for n, size in enumerate(sizes):
+        path = tmp_path / f"{n:02d}.txt"
+        if size is not None:
+            path.write_bytes(b"x" * size)
+        files.append(path)
+    shares = build._shares(files, procs)
+    assert [[files.index(p) for p in share] for share in shares] == expected

@@ -356,11 +356,14 @@ def _write_manifest(
     )
 
 
-def _record_words(build: Path, words: set[bytes] | None = None) -> None:
+def _open(build: Path):
+    return whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+
+
+def _record_words(build: Path, ix, words: set[bytes] | None = None) -> None:
     """The build's words for typo correction (``words``: its segments' body terms, as the
     writers flushed them; None: read from its lexicon) and its per-article columns, so that
-    servers need not read its lexicon or every segment's columns."""
-    ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+    servers need not read its lexicon or every segment's columns (``ix``: the build open)."""
     if words is None:
         write_words(build, lexicon_words(ix))
     else:
@@ -372,8 +375,8 @@ def _record_words(build: Path, words: set[bytes] | None = None) -> None:
         view.close()
 
 
-def _check(build: Path, expected: int) -> None:
-    indexed = whoosh_index.open_dir(str(build), indexname=INDEX_NAME).doc_count()
+def _check(ix, expected: int) -> None:
+    indexed = ix.doc_count()
     if indexed != expected:
         raise BuildError(f"index holds {indexed} of {expected} articles")
 
@@ -447,8 +450,9 @@ def _rebuild(corpus: Path, index: Path, on_file: OnFile, procs: int, started: fl
             raise BuildError(
                 f"{corpus}: no articles found in {len(files)} files; the index was not replaced"
             )
-        _check(build, result["articles"])
-        _record_words(build, result["words"])
+        ix = _open(build)
+        _check(ix, result["articles"])
+        _record_words(build, ix, result["words"])
         write_table(build)
         _write_manifest(build, corpus, result["files"], result["skipped"])
         return BuildReport(
@@ -546,11 +550,12 @@ class _Update:
         write_table(build)
         known = {k: v for k, v in self.manifest["files"].items() if k not in self.deleted}
         known.update(result["files"])
-        _record_words(build)
+        ix = _open(build)
+        _record_words(build, ix)
         manifest = _write_manifest(
             build, self.corpus, known, result["skipped"], self.manifest.get("checksums")
         )
-        _check(build, manifest["articles"])
+        _check(ix, manifest["articles"])
         return BuildReport(
             documents=manifest["documents"],
             articles=manifest["articles"],
@@ -562,7 +567,7 @@ class _Update:
         )
 
     def _write(self, build: Path) -> dict:
-        ix = whoosh_index.open_dir(str(build), indexname=INDEX_NAME)
+        ix = _open(build)
         writer = segment_writer(ix, limitmb=WRITER_MB)
         result = _new_report()
         try:

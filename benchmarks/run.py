@@ -1,7 +1,8 @@
 """``make bench``: the product against the naive baseline, side by side, in one run.
 
 For each corpus size: full rebuild (articles/s, MB/s, wall and CPU time, peak RSS of the whole
-process tree, index size), incremental update of one added / edited / deleted file, query
+process tree, index size; ours and both Lucene columns' builds run in turn, three times, and
+each one's median kept), incremental update of one added / edited / deleted file, query
 latency with snippets (keyword queries and long questions), HTTP throughput and latency under 1
 and 16 connections (wrk, loopback only), and start-up time to the first answered search.
 Writes benchmarks/out/results.json and results.md; every figure has its ratio to the baseline.
@@ -215,6 +216,19 @@ def split_seconds(corpus: Path) -> float:
 CONNECTIONS = (1, 4, 16, 64)
 STARTS = 3
 LUCENE = ("lucene-4.10", "lucene-9.12")
+BUILD_ROUNDS = 3  # each engine's build, run in turn with the others', this many times
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (its CPU and memory with it), every run's wall time in
+    ``wall_runs_s`` and, for Lucene, the median of its own timer's figures."""
+    ordered = sorted(runs, key=lambda m: m["wall_s"])
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    median["wall_runs_s"] = [m["wall_s"] for m in runs]
+    if "own_timer_s" in median:
+        timers = sorted(m["own_timer_s"] for m in runs)
+        median["own_timer_s"] = timers[(len(timers) - 1) // 2]
+    return median
 
 
 def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
@@ -226,20 +240,37 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     shutil.rmtree(naive_ix, ignore_errors=True)
     result: dict = {"articles": n, "corpus_mb": corpus_mb}
 
-    ours = run_measured(
-        [PY, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(ours_ix)]
-    )
+    from benchmarks import lucene
+
+    logs = {"keywords": keyword_queries(corpus, 200), "questions": questions(200)}
+    result["lucene_skipped"] = lucene.available()
+    engines = () if result["lucene_skipped"] else LUCENE
+    lucene_work = work / f"lucene-{n}"
+    if engines:  # Lucene on the same articles (our splitter's) and queries
+        lucene.prepare(corpus, logs, lucene_work)
+    # The builds compared run in turn, BUILD_ROUNDS times, each one's median kept: the
+    # machine's speed moves by 10-20% within minutes, and builds minutes apart (the naive
+    # baseline's takes minutes) compared the machine as much as the engines.
+    rebuild = [PY, "-m", "indexer", "rebuild", "--corpus", str(corpus), "--index", str(ours_ix)]
+    rounds: dict[str, list[dict]] = {name: [] for name in ("ours", *engines)}
+    for _ in range(BUILD_ROUNDS):
+        rounds["ours"].append(run_measured(rebuild))
+        for engine in engines:
+            rounds[engine].append(lucene.build(engine, lucene_work))
     naive = run_measured([PY, "-m", "benchmarks.naive", "index", str(corpus), str(naive_ix)])
+    ours = _median_run(rounds["ours"])
     for name, m, ix in (("ours", ours, ours_ix), ("naive", naive, naive_ix)):
-        m.pop("stdout")
+        m.pop("stdout", None)
         m.update(
             articles_per_s=n / m["wall_s"], mb_per_s=corpus_mb / m["wall_s"], index_mb=dir_mb(ix)
         )
         result[f"rebuild_{name}"] = m
+    for engine in engines:
+        m = result[f"rebuild_{engine}"] = _median_run(rounds[engine])
+        m["articles_per_s"] = m["articles"] / m["wall_s"]
     result["update_ours"] = incremental(corpus, ours_ix)
     result["split_s"] = split_seconds(corpus)
 
-    from benchmarks.lucene import available, run_all
     from benchmarks.naive import NaiveSearcher
     from search.engine import SearchEngine
     from search.morphology import warm_up
@@ -249,20 +280,12 @@ def bench_size(n: int, http_seconds: tuple[int, int], work: Path) -> dict:
     # (the machine evicts idle files while the naive baseline builds); the bench measures
     # each query's best of 3 after it, not the budget.
     engine, naive_searcher = SearchEngine(ours_ix, budget_s=600), NaiveSearcher(naive_ix)
-    logs = {"keywords": keyword_queries(corpus, 200), "questions": questions(200)}
     for label, queries in logs.items():
         result[f"query_{label}_ours"] = latency(engine.search, queries)
         result[f"query_{label}_naive"] = latency(naive_searcher.search, queries)
     engine.close()
-
-    # Lucene in the same run, on the same articles and queries.
-    result["lucene_skipped"] = available()
-    for name, found in run_all(corpus, logs, work / f"lucene-{n}").items():
-        command = found["command"]  # the build as a whole command, as ours is measured
-        result[f"rebuild_{name}"] = {**command, "own_timer_s": found["build_s"],
-                                     "index_mb": found["index_mb"],
-                                     "articles_per_s": found["articles"] / command["wall_s"]}  # fmt: skip
-        for label, samples in found["times_ms"].items():
+    for name in engines:  # over the index its last build left
+        for label, samples in lucene.query(name, lucene_work).items():
             result[f"query_{label}_{name}"] = percentiles([t / 1000 for t in samples])
 
     if shutil.which("wrk"):
@@ -324,7 +347,11 @@ def markdown(results: list[dict]) -> str:
 
     for r in results:
         n = f"{r['articles'] // 1000}k"
-        row(n, "rebuild wall s (the whole command)", pick(r, "rebuild", "wall_s"))
+        row(n, f"rebuild wall s (the whole command; median of {BUILD_ROUNDS}, engines in turn)",
+            pick(r, "rebuild", "wall_s"))  # fmt: skip
+        walls = [", ".join(f"{w:.1f}" for w in (r.get(f"rebuild_{k}") or {}).get("wall_runs_s", []))
+                 for k in ("ours", "naive", *LUCENE)]  # fmt: skip
+        rows.append(f"| {n} | rebuild wall s, each round | {' | '.join(walls)} | | | |")
         # Lucene's own timer starts after its JVM and analyzer are up; ours is still the
         # whole command (interpreter, imports and dictionaries included): the stricter ratio.
         row(n, "rebuild wall s, Lucene by its own timer (JVM start excluded)",

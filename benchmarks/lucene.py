@@ -91,15 +91,16 @@ def _java(engine: str, work: Path) -> list[str]:
     return ["java", "-Xms1g", "-Xmx4g", "-cp", f"{classpath}:{classes}", main]
 
 
-def prepare(corpus: Path, logs: dict[str, list[str]], work: Path) -> None:
-    """The articles and queries both Lucene columns read, and their programs compiled."""
+def prepare(corpus: Path, logs: dict[str, list[str]], work: Path,
+            engines: tuple[str, ...] = ENGINES) -> None:  # fmt: skip
+    """The articles and queries the Lucene columns read, and their programs compiled."""
     work.mkdir(parents=True, exist_ok=True)
-    for engine in ENGINES:
+    for engine in engines:
         for stale in (work / f"classes-{engine}").glob("*.class"):
             stale.unlink()  # compiled again from this checkout's sources
     export_articles(corpus, work / "articles.tsv")
     write_queries(logs, work / "queries.tsv")
-    for engine in ENGINES:
+    for engine in engines:
         _java(engine, work)
 
 

@@ -36,7 +36,7 @@ OUT = ROOT / "benchmarks" / "out"
 PY = sys.executable
 
 
-def run_measured(cmd: list[str], env: dict | None = None) -> dict:
+def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> dict:
     """Run a command; return wall and CPU seconds and the peak RSS of its process tree.
 
     The wall time ends when the command does: this thread waits for it, blocked, while
@@ -45,7 +45,7 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     # Output goes to files, not pipes: a pipe nobody reads could fill and block the command.
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out_file, stderr=err_file)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out_file, stderr=err_file)
         peak, done = [0], threading.Event()
         sampler = threading.Thread(target=_sample_rss, args=(proc.pid, peak, done), daemon=True)
         sampler.start()

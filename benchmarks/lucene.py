@@ -119,9 +119,9 @@ def build(engine: str, work: Path) -> dict:
             "index_mb": dir_mb(index)}  # fmt: skip
 
 
-def query(engine: str, work: Path) -> dict[str, list[float]]:
+def query(engine: str, work: Path, keep: bool = False) -> dict[str, list[float]]:
     """One Lucene column's per-query times (ms, best of 3) by query class, over the index
-    ``build`` left, which is then removed."""
+    ``build`` left, which is then removed (``keep``: left for another round)."""
     index = work / f"index-{engine}"
     try:
         out = subprocess.run(
@@ -129,7 +129,8 @@ def query(engine: str, work: Path) -> dict[str, list[float]]:
             check=True, capture_output=True, text=True, timeout=3600,
         ).stdout  # fmt: skip
     finally:
-        shutil.rmtree(index, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(index, ignore_errors=True)
     return _last_json(out)["times_ms"]
 
 

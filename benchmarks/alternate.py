@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from benchmarks import lucene
-from benchmarks.run import ROOT, run_measured
+from benchmarks.measure import ROOT, run_measured
 
 
 def _rebuild(tree: Path, corpus: Path, index: Path) -> float:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from benchmarks.measure import dir_mb, run_measured
 from indexer.corpus import corpus_files, parse_document, read_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,8 +110,6 @@ def build(engine: str, work: Path) -> dict:
     (``run_measured``: wall, CPU, peak RSS), with ``own_timer_s``, its own timer's figure
     (the JVM's start and the analyzer's loading excluded), and the index size. The index
     stays for ``query``."""
-    from benchmarks.run import dir_mb, run_measured
-
     index = work / f"index-{engine}"
     shutil.rmtree(index, ignore_errors=True)
     measured = run_measured([*_java(engine, work), "build", str(work / "articles.tsv"), str(index)])
